@@ -1,0 +1,13 @@
+"""Analysers: one module each, registered with ``@register``; ``discover()`` finds them all."""
+
+from forensics.analyzers.base import (
+    AnalysisContext,
+    Analyser,
+    AnalyserOutput,
+    NotApplicable,
+    discover,
+    register,
+    run_analysers,
+)
+
+__all__ = ["AnalysisContext", "Analyser", "AnalyserOutput", "NotApplicable", "discover", "register", "run_analysers"]

@@ -1,0 +1,109 @@
+"""What an analyser is, how it registers itself, and the manager that runs the applicable ones.
+
+Modelled on plaso's parser registry: each analyser class declares a ``name``, a ``version`` and the
+media ``kinds`` it applies to, and registers itself with ``@register`` in its own module. The manager
+imports every module of ``forensics.analyzers`` (so adding an analyser is adding a module), runs the
+applicable analysers on one shared ``Media``, and isolates failures: an analyser that raises yields a
+``failed`` result with the reason, and the others still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from forensics.media import Media
+from forensics.results import AnalyserResult, Finding, Status
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """What an analyser may know besides the pixels: the evidence's identity and the run's parameters."""
+
+    exhibit_id: str
+    original_name: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalyserOutput:
+    findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
+
+
+class NotApplicable(Exception):
+    """Raised by an analyser that finds, after looking, that it cannot analyse this media (with the reason)."""
+
+
+class Analyser:
+    name: ClassVar[str]
+    version: ClassVar[str]
+    kinds: ClassVar[frozenset[str]]  # subset of {"image", "video"}
+    description: ClassVar[str]
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters that change this analyser's output (recorded in results and the custody log)."""
+        return {}
+
+    def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[Analyser]] = {}
+
+
+def register(cls: type[Analyser]) -> type[Analyser]:
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"two analysers are named {cls.name!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def discover() -> list[type[Analyser]]:
+    """Import every analyser module in this package and return the registered classes, sorted by name."""
+    package = importlib.import_module("forensics.analyzers")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "base":
+            importlib.import_module(f"forensics.analyzers.{module.name}")
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    seconds: float
+
+
+def run_analysers(
+    media: Media,
+    context: AnalysisContext,
+    analysers: list[type[Analyser]] | None = None,
+    on_timing: Callable[[Timing], None] | None = None,
+) -> list[AnalyserResult]:
+    results = []
+    for cls in analysers if analysers is not None else discover():
+        analyser = cls()
+        parameters = analyser.parameters()
+        if media.kind not in cls.kinds:
+            results.append(AnalyserResult(
+                cls.name, cls.version, Status.NOT_APPLICABLE, reason=f"applies to {', '.join(sorted(cls.kinds))} only",
+                parameters=parameters,
+            ))
+            continue
+        started = time.perf_counter()
+        try:
+            output = analyser.analyse(media, context)
+            result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
+                                    findings=output.findings, warnings=output.warnings)
+        except NotApplicable as reason:
+            result = AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)
+        except Exception as error:  # isolation: one analyser's bug must not lose the others' results
+            result = AnalyserResult(cls.name, cls.version, Status.FAILED,
+                                    reason=f"{type(error).__name__}: {error}"[:500], parameters=parameters)
+        if on_timing:
+            on_timing(Timing(cls.name, time.perf_counter() - started))
+        results.append(result)
+    return results

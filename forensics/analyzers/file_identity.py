@@ -1,0 +1,141 @@
+"""File identity: what the file is, judged from its bytes rather than its name."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import cv2
+import numpy as np
+
+from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
+from forensics.media import Media
+from forensics.results import Figure, Finding, Measurement, Strength
+
+PREVIEW_MAX_SIDE_PX = 480
+
+_EXTENSIONS = {
+    "JPEG": {".jpg", ".jpeg", ".jpe", ".jfif", ".jif"},
+    "PNG": {".png"},
+    "TIFF": {".tif", ".tiff", ".dng"},
+    "GIF": {".gif"},
+    "BMP": {".bmp", ".dib"},
+    "WebP": {".webp"},
+    "HEIF": {".heic", ".heif", ".hif", ".avif"},
+    "MP4": {".mp4", ".m4v", ".m4a", ".f4v"},
+    "QuickTime": {".mov", ".qt", ".mp4"},
+    "3GPP": {".3gp", ".3g2", ".3gpp"},
+    "AVI": {".avi"},
+    "MPEG-TS": {".ts", ".mts", ".m2ts", ".tsv"},
+    "MPEG-PS": {".mpg", ".mpeg", ".m2v", ".vob", ".mpv"},
+}
+
+# EXIF orientation -> (clockwise quarter turns, mirror left-right first); TIFF 6.0 / EXIF 2.32 tag 0x0112.
+_ORIENTATION_TRANSFORMS = {1: (0, False), 2: (0, True), 3: (2, False), 4: (2, True),
+                           5: (3, True), 6: (1, False), 7: (1, True), 8: (3, False)}
+
+
+@register
+class FileIdentity(Analyser):
+    name = "file_identity"
+    version = "1.0.0"
+    kinds = frozenset({"image", "video"})
+    description = "Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration."
+
+    def parameters(self) -> dict:
+        return {"preview_max_side_px": PREVIEW_MAX_SIDE_PX}
+
+    def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        findings = [self._identity(media)]
+        mismatch = self._extension_mismatch(media, context.original_name)
+        if mismatch:
+            findings.append(mismatch)
+        return AnalyserOutput(findings=findings, warnings=list(media.warnings))
+
+    def _identity(self, media: Media) -> Finding:
+        m = [
+            Measurement("format (from magic bytes)", media.file_type.format),
+            Measurement("media type", media.file_type.mime),
+            Measurement("file size", media.size_bytes, "bytes"),
+            Measurement("width", media.width, "pixels"),
+            Measurement("height", media.height, "pixels"),
+            Measurement("colour model", media.mode),
+            Measurement("channels", media.channels),
+            Measurement("bit depth", media.bit_depth, "bits per sample"),
+            Measurement("frames", media.frame_count),
+        ]
+        if media.kind == "video" or (media.frame_count or 1) > 1:
+            m.append(Measurement("duration", None if media.duration_s is None else round(media.duration_s, 3), "seconds"))
+        if media.kind == "video":
+            m.append(Measurement("frame rate", None if media.fps is None else round(media.fps, 3), "frames per second"))
+            m.append(Measurement("codec (FourCC)", media.codec))
+        if media.orientation is not None:
+            m.append(Measurement("EXIF orientation", media.orientation, note="1 = upright; 6 and 8 = rotated a quarter turn"))
+        figures = [self._preview(media)] if media.pixels is not None else []
+        size = f"{media.width} x {media.height} pixels" if media.width else "of undetermined size"
+        what = f"a {media.file_type.format} {media.kind} {size}"
+        if media.kind == "video" and media.duration_s:
+            what += f", {media.frame_count} frames over {media.duration_s:.2f} s"
+        return Finding(
+            title="File identity",
+            explanation=(
+                f"The file is {what}. The format was determined from the file's first bytes (its signature), "
+                "not from its name; the other values were read by decoding the file."
+            ),
+            strength=Strength.NONE,
+            score=0.0,
+            method="Format signature (magic bytes) and decoder header fields",
+            reference="ITU-T T.81 (JPEG); ISO/IEC 15948 (PNG); TIFF 6.0; ISO/IEC 14496-12 (MP4 file format)",
+            measurements=m,
+            figures=figures,
+            limitations=[
+                "Identifying the format says nothing about whether the content was manipulated.",
+                "For video, the frame count and duration are those the container declares; a damaged or edited "
+                "container can declare values that differ from the frames actually present.",
+            ],
+        )
+
+    def _extension_mismatch(self, media: Media, original_name: str) -> Finding | None:
+        extension = PurePath(original_name).suffix.lower()
+        expected = _EXTENSIONS.get(media.file_type.format, set())
+        if not extension or extension in expected:
+            return None
+        return Finding(
+            title="File name extension does not match the content",
+            explanation=(
+                f"The file is named with the extension '{extension}', but its content is {media.file_type.format}. "
+                "Files are often renamed or served with the wrong extension by websites and messaging apps; "
+                "this is an observation about the file's history, not evidence that its content was altered."
+            ),
+            strength=Strength.NONE,
+            score=0.0,
+            method="Comparison of the file name extension with the format signature",
+            reference="ITU-T T.81; ISO/IEC 15948; ISO/IEC 14496-12",
+            measurements=[
+                Measurement("file name extension", extension),
+                Measurement("format (from magic bytes)", media.file_type.format),
+            ],
+            limitations=["The file name is chosen by whoever saved or sent the file; it carries little weight."],
+        )
+
+    def _preview(self, media: Media) -> Figure:
+        rgb = upright(media.pixels, media.orientation)
+        height, width = rgb.shape[:2]
+        scale = min(1.0, PREVIEW_MAX_SIDE_PX / max(height, width))
+        if scale < 1.0:
+            rgb = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        if not ok:  # pragma: no cover - OpenCV cannot fail on a uint8 RGB array
+            raise RuntimeError("PNG encoding failed")
+        return Figure.from_bytes(
+            "Preview",
+            "The decoded image, reduced in size and shown upright according to its EXIF orientation, for identification only.",
+            "image/png",
+            png.tobytes(),
+        )
+
+
+def upright(pixels: np.ndarray, orientation: int | None) -> np.ndarray:
+    """Rotate/mirror stored pixels so they display as the EXIF orientation tag says they should."""
+    quarter_turns, mirror = _ORIENTATION_TRANSFORMS.get(orientation or 1, (0, False))
+    out = pixels[:, ::-1] if mirror else pixels
+    return np.ascontiguousarray(np.rot90(out, k=-quarter_turns))

@@ -1,0 +1,291 @@
+"""Command line: ``forensics analyze``, ``forensics report``, ``forensics case ...``.
+
+Exit codes (also in the README): 0 success; 1 internal error; 2 usage error; 3 bad input (an evidence
+file missing, empty, unreadable, not media, or undecodable); 4 case error (not a case, cannot write);
+5 verification failed. Errors are one line on stderr; ``--verbose`` adds the traceback of internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from forensics import __version__
+from forensics.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_VERIFY_FAILED,
+    BadInputError,
+    CaseError,
+    ForensicsError,
+)
+from forensics.media import Limits
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_OK
+    args.command_line = "forensics " + shlex.join(argv)
+    try:
+        return args.handler(args)
+    except ForensicsError as error:
+        _error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted; every step finished before the interruption is recorded in the case")
+        return 130
+    except Exception as error:  # the user gets one line; the examiner who asks gets the traceback
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        _error(f"internal error: {type(error).__name__}: {error} (run with --verbose for details)")
+        return EXIT_INTERNAL
+
+
+# ------------------------------------------------------------------------------------------- commands
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+    from forensics.workflow import analyse_exhibit, case_results, render_case_report, take_in
+
+    case = _open_or_create_case(args)
+    actor = args.examiner or case.meta["examiner"]
+    limits = Limits(max_megapixels=args.max_megapixels, max_image_bytes=args.max_image_mib * 2**20)
+    with case:
+        intake = take_in(case, args.files, actor, received_from=args.received_from, note=args.note)
+        errors: list[ForensicsError] = list(intake.errors)
+        analysed = []
+        for record in intake.records:
+            try:
+                analyse_exhibit(case, record, actor, args.command_line, limits, on_timing=_timing_printer(args))
+                analysed.append(record)
+            except BadInputError as error:
+                errors.append(error)
+        for error in errors:
+            _error(str(error))
+        if not analysed:
+            _say(args, f"Case: {case.directory}")
+            return errors[0].exit_code if errors else EXIT_BAD_INPUT
+        document = case_results(case)
+        if args.json:
+            _write_text(Path(args.json), document.to_json())
+        report_path = Path(args.report) if args.report else None
+        if not args.no_report:
+            report_path = report_path or case.directory / "reports" / "latest.pdf"
+            render_case_report(case, report_path, actor)
+        _print_summary(args, document, case.directory, report_path if not args.no_report else None, args.json)
+        return errors[0].exit_code if errors else EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+    from forensics.workflow import case_results, render_case_report
+
+    with Case.open(args.case_dir) as case:
+        actor = args.examiner or case.meta["examiner"]
+        output = Path(args.output) if args.output else case.directory / "reports" / "latest.pdf"
+        report_id, digest = render_case_report(case, output, actor)
+        if args.json:
+            _write_text(Path(args.json), case_results(case).to_json())
+        _say(args, f"Report {report_id}: {output} (SHA-256 {digest})")
+    return EXIT_OK
+
+
+def _case_init(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+
+    case = Case.init(args.case_dir, args.case_number, args.examiner, args.agency)
+    with case:
+        _say(args, f"Created case {args.case_number} in {case.directory} (case id {case.meta['case_id']})")
+    return EXIT_OK
+
+
+def _case_add(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+    from forensics.workflow import take_in
+
+    with Case.open(args.case_dir) as case:
+        actor = args.examiner or case.meta["examiner"]
+        outcome = take_in(case, args.files, actor, received_from=args.received_from, note=args.note)
+        for record in outcome.records:
+            _say(args, f"{record.exhibit_id}  {record.sha256}  {record.size} bytes  {record.format}  {record.original_name}")
+        for error in outcome.errors:
+            _error(str(error))
+    return outcome.errors[0].exit_code if outcome.errors else EXIT_OK
+
+
+def _case_log(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+
+    with Case.open(args.case_dir) as case:
+        events = case.events()
+        for event in events:
+            subject = event.details.get("exhibit_id") or event.details.get("path") or ""
+            print(f"#{event.seq:<4} {event.utc}  {event.action:<18} {subject:<24} {event.actor}  {event.hash[:16]}")
+            if args.details:
+                for key, value in sorted(event.details.items()):
+                    print(f"        {key}: {value}")
+        print(f"head: {events[-1].hash}")
+    return EXIT_OK
+
+
+def _case_verify(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+
+    with Case.open(args.case_dir) as case:
+        actor = args.examiner or case.meta["examiner"]
+        report = case.verify()
+        problems = list(report.problems)
+        if args.head and all(event.hash != args.head for event in case.events()):
+            problems.append(f"the log no longer contains the head {args.head} (cited by a report): it was rewritten or truncated")
+        case.log("verification", actor, {
+            "ok": not problems, "problems": problems, "events_checked": report.events_checked,
+            "objects_checked": report.objects_checked, "head_verified": report.head_hash,
+        })
+    for note in report.notes:
+        _say(args, f"note: {note}")
+    if problems:
+        for problem in problems:
+            print(f"FAILED: {problem}")
+        print(f"Case {args.case_dir} did NOT verify: {len(problems)} problem(s).")
+        return EXIT_VERIFY_FAILED
+    print(f"Case {args.case_dir} verified: {report.events_checked} events, {report.objects_checked} evidence objects, head {report.head_hash}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _open_or_create_case(args: argparse.Namespace):
+    from forensics.case import Case
+    from forensics.case.store import DB_NAME, default_actor
+
+    if args.case and (Path(args.case) / DB_NAME).exists():
+        return Case.open(args.case)
+    directory = Path(args.case) if args.case else Path(f"case-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+    return Case.init(directory, args.case_number or "unassigned", args.examiner or default_actor(), args.agency or "")
+
+
+def _timing_printer(args: argparse.Namespace):
+    if not args.verbose:
+        return None
+    return lambda timing: print(f"  {timing.name}: {timing.seconds * 1000:.0f} ms", file=sys.stderr)
+
+
+def _print_summary(args, document, case_dir, report_path, json_path) -> None:
+    if args.quiet:
+        return
+    rows = [("Exhibit", "File", "SHA-256", "Analyses", "Strongest finding")]
+    for evidence in document.evidence:
+        statuses = [a.status.value for a in evidence.analysers]
+        findings = [f for a in evidence.analysers for f in a.findings]
+        strongest = max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+        rows.append((
+            evidence.exhibit_id,
+            _shorten(evidence.file_name, 28),
+            evidence.sha256[:16] + "...",
+            f"{statuses.count('ran')} ran, {statuses.count('not_applicable')} n/a, {statuses.count('failed')} failed",
+            f"{strongest.strength.value}: {strongest.title}" if strongest else "none",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(f"Case:   {case_dir}")
+    if report_path:
+        print(f"Report: {report_path}")
+    if json_path:
+        print(f"JSON:   {json_path}")
+
+
+def _shorten(text: str, width: int) -> str:
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return printable if len(printable) <= width else printable[: width - 3] + "..."
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CaseError(f"{path}: cannot write ({error.strerror or error})") from error
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message)
+
+
+def _error(message: str) -> None:
+    printable = "".join(c if c.isprintable() else "?" for c in message)
+    print(f"error: {printable}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    common.add_argument("-v", "--verbose", action="store_true", help="print timings, and tracebacks of internal errors")
+    actor = argparse.ArgumentParser(add_help=False, parents=[common])
+    actor.add_argument("--examiner", help="who performs this step (default: the case's examiner)")
+
+    parser = argparse.ArgumentParser(
+        prog="forensics",
+        description="Examine photos and videos for signs of manipulation and write a chain-of-custody report.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 case error, 5 verification failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"forensics {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    analyze = commands.add_parser("analyze", parents=[actor], help="take files into a case, analyse them, write a report",
+                                  description="Take files into a case (a new one unless --case names one), analyse "
+                                              "the case's verified copies, and render a PDF report.")
+    analyze.add_argument("files", nargs="+", metavar="FILE")
+    analyze.add_argument("--case", metavar="DIR", help="case folder to use or create (default: a new case-<UTC time> folder)")
+    analyze.add_argument("--report", metavar="PDF", help="where to write the PDF report (default: CASE/reports/latest.pdf)")
+    analyze.add_argument("--no-report", action="store_true", help="analyse without rendering a report")
+    analyze.add_argument("--json", metavar="FILE", help="also write the full results as JSON")
+    analyze.add_argument("--case-number", help="case number, when a new case is created")
+    analyze.add_argument("--agency", help="agency, when a new case is created")
+    analyze.add_argument("--received-from", default="", help="who the files were received from")
+    analyze.add_argument("--note", default="", help="a note recorded with the intake")
+    analyze.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
+    analyze.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")
+    analyze.set_defaults(handler=_analyze)
+
+    report = commands.add_parser("report", parents=[actor], help="re-render a case's report from stored results")
+    report.add_argument("case_dir", metavar="DIR")
+    report.add_argument("-o", "--output", metavar="PDF", help="where to write the PDF (default: DIR/reports/latest.pdf)")
+    report.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    report.set_defaults(handler=_report)
+
+    case = commands.add_parser("case", help="create, fill, inspect and verify a case")
+    case_commands = case.add_subparsers(title="case commands", metavar="COMMAND", required=True)
+    init = case_commands.add_parser("init", parents=[common], help="create a new case folder")
+    init.add_argument("case_dir", metavar="DIR")
+    init.add_argument("--case-number", required=True)
+    init.add_argument("--examiner", required=True)
+    init.add_argument("--agency", required=True)
+    init.set_defaults(handler=_case_init)
+    add = case_commands.add_parser("add", parents=[actor], help="take evidence files into a case")
+    add.add_argument("case_dir", metavar="DIR")
+    add.add_argument("files", nargs="+", metavar="FILE")
+    add.add_argument("--received-from", default="")
+    add.add_argument("--note", default="")
+    add.set_defaults(handler=_case_add)
+    log = case_commands.add_parser("log", parents=[actor], help="print the custody log")
+    log.add_argument("case_dir", metavar="DIR")
+    log.add_argument("--details", action="store_true", help="print every event's details")
+    log.set_defaults(handler=_case_log)
+    verify = case_commands.add_parser("verify", parents=[actor], help="re-hash evidence and check the custody chain")
+    verify.add_argument("case_dir", metavar="DIR")
+    verify.add_argument("--head", metavar="HASH", help="also require this custody head (as printed in a report) to be in the log")
+    verify.set_defaults(handler=_case_verify)
+    return parser

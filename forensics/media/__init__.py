@@ -1,0 +1,6 @@
+"""Safe decoding of evidence files into the ``Media`` object that every analyser shares."""
+
+from forensics.media.loader import Limits, Media, load_media
+from forensics.media.sniff import FileType, sniff
+
+__all__ = ["FileType", "Limits", "Media", "load_media", "sniff"]

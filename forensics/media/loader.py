@@ -1,0 +1,212 @@
+"""Decode an evidence object once, safely, into the ``Media`` every analyser receives.
+
+Images are decoded with Pillow after their declared dimensions are checked against ``Limits`` (so a
+decompression bomb is refused before any pixel is allocated); videos are opened with OpenCV's FFmpeg
+backend and only probed here (analysers seek and sample frames themselves). Decoded pixels are made
+read-only: an analyser that tried to modify the shared image would raise instead of corrupting the
+input of the analysers after it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from forensics.errors import BadInputError
+from forensics.media.sniff import FileType, sniff
+
+# Pillow's own bomb check is replaced by ours (configurable, with a clear message).
+Image.MAX_IMAGE_PIXELS = None
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for untrusted inputs; all configurable from the command line."""
+
+    max_megapixels: float = 250.0  # declared width x height of one image or video frame
+    max_image_bytes: int = 512 * 1024 * 1024  # images are read into memory whole
+    max_frames: int = 50_000_000  # a container may claim absurd frame counts; beyond this it is refused
+
+    @property
+    def max_pixels(self) -> int:
+        return int(self.max_megapixels * 1_000_000)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A decoded evidence file. ``pixels`` are stored orientation, RGB, uint8, read-only (None for video)."""
+
+    path: str
+    file_type: FileType
+    size_bytes: int
+    width: int | None
+    height: int | None
+    mode: str | None  # colour model as stored: "RGB", "greyscale", "palette", "CMYK" ...
+    channels: int | None
+    bit_depth: int | None  # bits per sample as stored in the file
+    frame_count: int | None
+    duration_s: float | None
+    fps: float | None = None
+    codec: str | None = None
+    orientation: int | None = None  # EXIF orientation tag (1-8) when present
+    pixels: np.ndarray | None = None
+    data: bytes | None = None  # the raw file bytes of an image (for analysers that parse the container)
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def kind(self) -> str:
+        return self.file_type.kind
+
+
+def load_media(path: str | Path, limits: Limits = Limits()) -> Media:
+    """Decode the file at ``path``; raise BadInputError with a one-line reason when it cannot be decoded."""
+    path = str(path)
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    file_type = sniff(head)
+    if file_type is None:
+        raise BadInputError(path, "not a supported image or video format")
+    if file_type.kind == "video":
+        return _load_video(path, file_type, limits)
+    return _load_image(path, file_type, limits)
+
+
+_PIL_MODES = {
+    "1": ("bilevel", 1, 1), "L": ("greyscale", 1, 8), "LA": ("greyscale + alpha", 2, 8),
+    "P": ("palette", 1, 8), "PA": ("palette + alpha", 2, 8), "RGB": ("RGB", 3, 8), "RGBA": ("RGBA", 4, 8),
+    "RGBX": ("RGB", 4, 8), "CMYK": ("CMYK", 4, 8), "YCbCr": ("YCbCr", 3, 8), "LAB": ("CIELAB", 3, 8),
+    "I": ("greyscale", 1, 32), "I;16": ("greyscale", 1, 16), "I;16B": ("greyscale", 1, 16),
+    "I;16L": ("greyscale", 1, 16), "F": ("greyscale (float)", 1, 32),
+}
+
+
+def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
+    size = Path(path).stat().st_size
+    if size > limits.max_image_bytes:
+        raise BadInputError(path, f"image file is {size / 2**20:.0f} MiB, over the {limits.max_image_bytes / 2**20:.0f} MiB limit (--max-image-mib)")
+    data = Path(path).read_bytes()
+    notes: list[str] = []
+    if file_type.format == "HEIF" and not _pillow_can_open(data):
+        # The container is valid evidence even where no HEIF decoder is installed: it is taken in and
+        # identified, and pixel analysers report themselves not applicable.
+        return Media(
+            path=path, file_type=file_type, size_bytes=size, width=None, height=None, mode=None, channels=None,
+            bit_depth=None, frame_count=None, duration_s=None, data=data,
+            warnings=("no HEIF decoder is installed here: pixels were not decoded",),
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > limits.max_pixels:
+                raise BadInputError(
+                    path,
+                    f"declared size {width} x {height} pixels ({width * height / 1e6:.0f} MP) exceeds the "
+                    f"{limits.max_megapixels:g} MP limit (--max-megapixels); refused as a possible decompression bomb",
+                )
+            frame_count = getattr(image, "n_frames", 1)
+            duration_ms = _animation_duration_ms(image, frame_count)
+            orientation = _exif_orientation(image, notes)
+            mode_name, channels, bit_depth = _PIL_MODES.get(image.mode, (image.mode, len(image.getbands()), 8))
+            bit_depth = _stored_bit_depth(file_type, data, image) or bit_depth
+            image.seek(0)
+            image.load()
+            pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+    except BadInputError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error, EOFError, MemoryError) as error:
+        raise BadInputError(path, f"{file_type.format} image data cannot be decoded ({_describe(error)})") from error
+    pixels = np.ascontiguousarray(pixels)
+    pixels.setflags(write=False)
+    return Media(
+        path=path, file_type=file_type, size_bytes=size, width=width, height=height, mode=mode_name,
+        channels=channels, bit_depth=bit_depth, frame_count=frame_count,
+        duration_s=duration_ms / 1000 if duration_ms else None, orientation=orientation,
+        pixels=pixels, data=data, warnings=tuple(notes),
+    )
+
+
+def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    try:
+        if not capture.isOpened():
+            raise BadInputError(path, f"{file_type.format} container cannot be opened by the video decoder")
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        fps = float(capture.get(cv2.CAP_PROP_FPS)) or None
+        declared_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        fourcc = int(capture.get(cv2.CAP_PROP_FOURCC))
+        if width * height > limits.max_pixels:
+            raise BadInputError(path, f"declared frame size {width} x {height} exceeds the {limits.max_megapixels:g} MP limit (--max-megapixels)")
+        if declared_frames > limits.max_frames:
+            raise BadInputError(path, f"declares {declared_frames} frames, over the limit of {limits.max_frames}")
+        ok, _ = capture.read()
+        if not ok:
+            raise BadInputError(path, f"{file_type.format} file has no decodable video frame (truncated or corrupt)")
+    finally:
+        capture.release()
+    frames = declared_frames if declared_frames > 0 else None
+    duration = frames / fps if frames and fps else None
+    codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") or None
+    return Media(
+        path=path, file_type=file_type, size_bytes=Path(path).stat().st_size, width=width, height=height,
+        mode="YUV video", channels=3, bit_depth=8, frame_count=frames, duration_s=duration, fps=fps, codec=codec,
+        warnings=("frame count and duration are those the container declares",),
+    )
+
+
+def _pillow_can_open(data: bytes) -> bool:
+    try:
+        Image.open(io.BytesIO(data))
+    except Exception:
+        return False
+    return True
+
+
+def _animation_duration_ms(image: Image.Image, frame_count: int) -> float:
+    if frame_count <= 1:
+        return 0.0
+    total = 0.0
+    for index in range(frame_count):
+        image.seek(index)
+        total += float(image.info.get("duration", 0) or 0)
+    image.seek(0)
+    return total
+
+
+def _exif_orientation(image: Image.Image, notes: list[str]) -> int | None:
+    try:
+        value = image.getexif().get(0x0112)
+    except Exception as error:  # malformed EXIF must not stop decoding; the metadata analyser reports it
+        notes.append(f"EXIF block could not be parsed for orientation ({_describe(error)})")
+        return None
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _stored_bit_depth(file_type: FileType, data: bytes, image: Image.Image) -> int | None:
+    """Bits per sample as the file stores them (Pillow reduces 16-bit RGB PNGs to 8 bits when decoding)."""
+    if file_type.format == "PNG" and data[12:16] == b"IHDR":
+        return data[24]  # PNG IHDR: width(4) height(4) bit depth(1) ...
+    if file_type.format == "TIFF":
+        bits = getattr(image, "tag_v2", {}).get(258)
+        if isinstance(bits, tuple) and bits:
+            return int(bits[0])
+        if isinstance(bits, int):
+            return bits
+    if file_type.format == "JPEG":
+        return getattr(image, "bits", None)
+    return None
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]

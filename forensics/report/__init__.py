@@ -1,0 +1,1 @@
+"""Rendering of results and custody data into the HTML/PDF report (``forensics.report.render``)."""

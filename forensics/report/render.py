@@ -1,0 +1,156 @@
+"""Render results and custody data into HTML (Jinja2) and PDF (WeasyPrint).
+
+WeasyPrint takes ~0.8 s to import, so the CLI imports this module only when it renders.
+
+The report only reads: it never recomputes a number. Everything that comes from evidence (file names,
+metadata strings) goes through Jinja2's autoescaping, and WeasyPrint's URL fetcher is replaced by one that
+serves only the package's own template assets and inline ``data:`` figures, so no evidence string can
+make the renderer read a local file or reach the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.request import url2pathname
+
+import jinja2
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from forensics import __version__
+from forensics.case.custody import Event
+from forensics.results import ResultsDocument, Status, Strength
+
+STRENGTH_WORDS = {
+    Strength.NONE: "no support for manipulation (observation)",
+    Strength.WEAK: "weak support for manipulation",
+    Strength.MODERATE: "moderate support for manipulation",
+    Strength.STRONG: "strong support for manipulation",
+}
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("forensics.templates")))
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    document: ResultsDocument
+    events: list[Event]
+    chain_verified: bool
+    chain_problems: list[str]
+    generated_utc: str
+
+    @property
+    def head(self) -> Event:
+        return self.events[-1]
+
+    @property
+    def report_id(self) -> str:
+        """Derived from the content (results + custody head), so re-rendering the same case gives the same id."""
+        digest = hashlib.sha256((self.document.to_json() + self.head.hash).encode("utf-8")).hexdigest()
+        return f"R-{digest[:12].upper()}"
+
+
+def render_html(report: ReportInput) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,  # evidence strings are untrusted: escape everything, everywhere
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["strength_words"] = lambda s: STRENGTH_WORDS[Strength(s)]
+    environment.filters["value"] = format_value
+    environment.globals["analyser_template"] = lambda name: environment.select_template(
+        [f"analysers/{name}.html", "analysers/generic.html"]
+    )
+    return environment.get_template("report.html").render(**_context(report))
+
+
+def render_pdf(report: ReportInput) -> bytes:
+    html = render_html(report)
+    fonts = FontConfiguration()
+    base = templates_dir()
+    fetcher = AssetsOnlyFetcher(base)
+    document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+    stylesheet = weasyprint.CSS(filename=str(base / "report.css"), font_config=fonts, url_fetcher=fetcher)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+class AssetsOnlyFetcher(URLFetcher):
+    """Serves ``data:`` URIs and files inside the templates folder; refuses every other URL."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=False)
+        self._root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+            if path.is_relative_to(self._root) and path.is_file():
+                return super().fetch(url, headers)
+        self.refused.append(url)
+        raise ValueError(f"refused to fetch {url!r}: the report may load only its own assets")
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "not available"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u202f")  # thin space: unambiguous in any locale
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _context(report: ReportInput) -> dict[str, Any]:
+    document = report.document
+    generated = datetime.strptime(report.generated_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    summaries = []
+    for evidence in document.evidence:
+        ran = [a for a in evidence.analysers if a.status is Status.RAN]
+        findings = [f for a in ran for f in a.findings]
+        strongest = max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+        summaries.append({
+            "evidence": evidence,
+            "strongest": strongest,
+            "indications": [f for f in findings if f.strength is not Strength.NONE],
+            "not_applicable": [a for a in evidence.analysers if a.status is Status.NOT_APPLICABLE],
+            "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
+        })
+    analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}
+    single_sha = document.evidence[0].sha256 if len(document.evidence) == 1 else None
+    return {
+        "doc": document,
+        "report_id": report.report_id,
+        "generated_utc": report.generated_utc,
+        "generated_local": generated.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)"),
+        "events": report.events,
+        "head": report.head,
+        "chain_verified": report.chain_verified,
+        "chain_problems": report.chain_problems,
+        "summaries": summaries,
+        "analysers_used": [analysers_used[key] for key in sorted(analysers_used)],
+        "footer_sha256": single_sha,
+        "tool_version": __version__,
+        "platform": platform.platform(),
+        "strengths": [(s.value, STRENGTH_WORDS[s]) for s in Strength],
+    }

@@ -1,0 +1,191 @@
+"""The steps the CLI chains together: take files into a case, analyse verified copies, compose results.
+
+Data flows one way: evidence -> case (intake) -> media (decoded once) -> analysers -> results -> report.
+Each step records itself in the custody log before it starts and after it ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from forensics import __version__
+from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.analyzers.base import Timing
+from forensics.case import Case, EvidenceRecord
+from forensics.case.hashing import digest_file
+from forensics.case.store import utc_now
+from forensics.errors import BadInputError, CaseError
+from forensics.media import Limits, load_media
+from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
+
+_LIBRARIES = ["numpy", "scipy", "opencv-python-headless", "pillow", "exifread", "jinja2", "weasyprint"]
+
+
+def environment() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def case_info(case: Case) -> CaseInfo:
+    meta = case.meta
+    return CaseInfo(case_id=meta["case_id"], case_number=meta["case_number"], examiner=meta["examiner"], agency=meta["agency"])
+
+
+@dataclass
+class IntakeOutcome:
+    records: list[EvidenceRecord] = field(default_factory=list)
+    errors: list[BadInputError] = field(default_factory=list)
+
+
+def take_in(case: Case, paths: list[str], actor: str, received_from: str = "", note: str = "") -> IntakeOutcome:
+    outcome = IntakeOutcome()
+    for path in paths:
+        try:
+            record, _ = case.add_evidence(path, actor, received_from=received_from, note=note)
+        except BadInputError as error:
+            outcome.errors.append(error)
+            continue
+        if record not in outcome.records:
+            outcome.records.append(record)
+    return outcome
+
+
+def analyse_exhibit(
+    case: Case,
+    record: EvidenceRecord,
+    actor: str,
+    command: str,
+    limits: Limits = Limits(),
+    on_timing: Callable[[Timing], None] | None = None,
+) -> str:
+    """Analyse the case's copy of one exhibit; store and log the results; return the results' SHA-256.
+
+    Raises BadInputError (after logging ``analysis.failed``) when the copy cannot be decoded, and CaseError
+    when the evidence object no longer has the hash recorded at intake.
+    """
+    analysers = discover()
+    started_utc = utc_now()
+    started = case.log("analysis.started", actor, {
+        "exhibit_id": record.exhibit_id,
+        "sha256": record.sha256,
+        "analysers": [{"name": a.name, "version": a.version, "parameters": a().parameters()} for a in analysers],
+        "limits": {"max_megapixels": limits.max_megapixels, "max_image_bytes": limits.max_image_bytes, "max_frames": limits.max_frames},
+    })
+    object_path = case.object_path(record.sha256)
+
+    def fail(reason: str) -> None:
+        case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason, "started_seq": started.seq})
+
+    _check_object(case, record, object_path, "before analysis", fail)
+    try:
+        media = load_media(object_path, limits)
+    except BadInputError as error:
+        fail(error.reason)
+        raise BadInputError(record.original_name, error.reason) from None
+    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name)
+    results = run_analysers(media, context, analysers, on_timing=on_timing)
+    _check_object(case, record, object_path, "after analysis", fail)
+
+    document = ResultsDocument(
+        tool_version=__version__,
+        run=RunInfo(started_utc=started_utc, finished_utc=utc_now(), command=command),
+        case=case_info(case),
+        evidence=[EvidenceResult(
+            exhibit_id=record.exhibit_id, file_name=record.original_name, size_bytes=record.size,
+            media_type=record.media_type, md5=record.md5, sha1=record.sha1, sha256=record.sha256, analysers=results,
+        )],
+        environment=environment(),
+    )
+    digest = case.store_results(document.to_json())
+    case.log("analysis.finished", actor, {
+        "exhibit_id": record.exhibit_id,
+        "results_sha256": digest,
+        "statuses": {r.name: r.status.value for r in results},
+        "started_seq": started.seq,
+    })
+    return digest
+
+
+def _check_object(case: Case, record: EvidenceRecord, path, when: str, fail: Callable[[str], None]) -> None:
+    digests = digest_file(str(path))
+    if digests.sha256 != record.sha256:
+        reason = f"evidence object for {record.exhibit_id} no longer matches its intake SHA-256 ({when})"
+        fail(reason)
+        raise CaseError(f"{case.directory}: {reason}; run 'forensics case verify'")
+
+
+def case_results(case: Case) -> ResultsDocument:
+    """The latest analysis of every analysed exhibit, as one results document (what reports show)."""
+    latest = case.latest_results_by_exhibit()
+    if not latest:
+        raise CaseError(f"{case.directory}: no analysed evidence in this case; run 'forensics analyze FILE --case {case.directory}'")
+    documents = {sha: ResultsDocument.from_json(case.results_document(sha) or "") for sha in set(latest.values())}
+    evidence, runs = [], []
+    for record in case.evidence():
+        sha = latest.get(record.exhibit_id)
+        if sha is None:
+            continue
+        document = documents[sha]
+        evidence.extend(e for e in document.evidence if e.exhibit_id == record.exhibit_id)
+        runs.append(document.run)
+    commands = list(dict.fromkeys(run.command for run in runs))
+    newest = max(documents.values(), key=lambda d: d.run.finished_utc)
+    return ResultsDocument(
+        tool_version=newest.tool_version,
+        run=RunInfo(
+            started_utc=min(run.started_utc for run in runs),
+            finished_utc=max(run.finished_utc for run in runs),
+            command=" ; ".join(commands),
+        ),
+        case=case_info(case),
+        evidence=evidence,
+        environment=newest.environment,
+    )
+
+
+def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
+    """Render the case's report to ``output_path``; return (report id, SHA-256 of the PDF)."""
+    from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
+
+    document = case_results(case)
+    started = case.log("report.started", actor, {"output": str(output_path)})
+    verification = case.verify()
+    report = ReportInput(
+        document=document,
+        events=case.events(),
+        chain_verified=verification.ok,
+        chain_problems=verification.problems,
+        generated_utc=utc_now(),
+    )
+    try:
+        pdf = render_pdf(report)
+        output = Path(output_path)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(output.name + ".part")
+        partial.write_bytes(pdf)
+        os.replace(partial, output)
+    except Exception as error:
+        case.log("report.failed", actor, {"reason": f"{type(error).__name__}: {error}"[:500], "started_seq": started.seq})
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    case.log("report.rendered", actor, {
+        "report_id": report.report_id,
+        "output": str(output_path),
+        "pdf_sha256": digest,
+        "custody_head_cited": report.head.hash,
+        "custody_head_seq": report.head.seq,
+        "chain_verified": verification.ok,
+        "started_seq": started.seq,
+    })
+    return report.report_id, digest

@@ -1,0 +1,1 @@
+"""Report templates, stylesheet and bundled fonts (installed as ``forensics.templates``)."""
