@@ -24,7 +24,6 @@ from forensics.media.sniff import FileType, sniff
 
 # Pillow's own bomb check is replaced by ours (configurable, with a clear message).
 Image.MAX_IMAGE_PIXELS = None
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
             mode_name, channels, bit_depth = _PIL_MODES.get(image.mode, (image.mode, len(image.getbands()), 8))
             bit_depth = _stored_bit_depth(file_type, data, image) or bit_depth
             image.seek(0)
-            image.load()
+            _load_strictly(image)
             pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
     except BadInputError:
         raise
@@ -162,6 +161,17 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
         mode="YUV video", channels=3, bit_depth=8, frame_count=frames, duration_s=duration, fps=fps, codec=codec,
         warnings=("frame count and duration are those the container declares",),
     )
+
+
+def _load_strictly(image: Image.Image) -> None:
+    """Decode, refusing truncated data. WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES to True when
+    imported, which would silently grey-fill a truncated evidence file; the flag is pinned for this call."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _pillow_can_open(data: bytes) -> bool:

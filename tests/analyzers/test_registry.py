@@ -1,0 +1,67 @@
+"""The manager discovers analysers, applies them by media kind, and isolates failures."""
+
+import json
+
+from forensics.analyzers import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, discover, run_analysers
+from forensics.media import load_media
+from forensics.results import Finding, Status, Strength
+
+CONTEXT = AnalysisContext(exhibit_id="E001", original_name="photo.jpg")
+
+
+class Exploding(Analyser):
+    name, version, kinds, description = "exploding", "0.1", frozenset({"image"}), "always raises"
+
+    def analyse(self, media, context):
+        raise RuntimeError("boom")
+
+
+class Vandal(Analyser):
+    name, version, kinds, description = "vandal", "0.1", frozenset({"image"}), "tries to write the shared pixels"
+
+    def analyse(self, media, context):
+        media.pixels[0, 0] = 0
+        return AnalyserOutput([])
+
+
+class Declining(Analyser):
+    name, version, kinds, description = "declining", "0.1", frozenset({"image"}), "decides it cannot apply"
+
+    def analyse(self, media, context):
+        raise NotApplicable("no faces found")
+
+
+class Counting(Analyser):
+    name, version, kinds, description = "counting", "0.1", frozenset({"image"}), "reports the pixel count"
+
+    def analyse(self, media, context):
+        return AnalyserOutput([Finding("Pixels", "count", Strength.NONE, 0.0, "count", "none")])
+
+
+class VideoOnly(Analyser):
+    name, version, kinds, description = "video_only", "0.1", frozenset({"video"}), "videos only"
+
+
+def test_discover_finds_the_file_identity_analyser():
+    names = [cls.name for cls in discover()]
+    assert "file_identity" in names
+    assert names == sorted(names)
+
+
+def test_one_failing_analyser_does_not_lose_the_others(jpeg_file):
+    media = load_media(jpeg_file)
+    results = run_analysers(media, CONTEXT, [Exploding, Vandal, Declining, Counting, VideoOnly])
+    by_name = {r.name: r for r in results}
+    assert by_name["exploding"].status is Status.FAILED and "boom" in by_name["exploding"].reason
+    assert by_name["vandal"].status is Status.FAILED and "read-only" in by_name["vandal"].reason
+    assert by_name["declining"].status is Status.NOT_APPLICABLE and by_name["declining"].reason == "no faces found"
+    assert by_name["video_only"].status is Status.NOT_APPLICABLE
+    assert by_name["counting"].status is Status.RAN and len(by_name["counting"].findings) == 1
+
+
+def test_results_are_identical_for_identical_input(jpeg_file):
+    first = run_analysers(load_media(jpeg_file), CONTEXT)
+    second = run_analysers(load_media(jpeg_file), CONTEXT)
+    from dataclasses import asdict
+
+    assert json.dumps([asdict(r) for r in first], default=str) == json.dumps([asdict(r) for r in second], default=str)

@@ -1,0 +1,168 @@
+"""The command line as a user meets it: outputs, exit codes, one-line errors, untouched evidence."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pypdf import PdfReader
+
+import forensics
+from forensics.errors import EXIT_BAD_INPUT, EXIT_CASE, EXIT_OK, EXIT_VERIFY_FAILED
+from tests.conftest import sha256_of
+
+SCHEMA = json.loads((Path(forensics.__file__).parent / "schema" / "results.schema.json").read_text())
+
+
+def test_analyze_writes_pdf_and_json_and_leaves_evidence_untouched(tmp_path, run_cli, jpeg_file, png_file, video_file):
+    before = {p: sha256_of(p) for p in (jpeg_file, png_file, video_file)}
+    case, pdf, out = tmp_path / "case", tmp_path / "out" / "report.pdf", tmp_path / "results.json"
+    code, stdout, stderr = run_cli("analyze", jpeg_file, png_file, video_file, "--case", case, "--report", pdf,
+                                   "--json", out, "--case-number", "2026-0042", "--examiner", "Alice")
+    assert code == EXIT_OK, stderr
+    assert stderr == ""
+    assert "E001" in stdout and "E003" in stdout and str(pdf) in stdout
+    assert {p: sha256_of(p) for p in before} == before
+
+    document = json.loads(out.read_text())
+    jsonschema.validate(document, SCHEMA)
+    assert [e["sha256"] for e in document["evidence"]] == list(before.values())
+    assert all(a["status"] == "ran" for e in document["evidence"] for a in e["analysers"])
+
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages).replace("\n", "")
+    assert "2026-0042" in text
+    for digest in before.values():
+        assert digest in text
+
+    code, stdout, _ = run_cli("case", "verify", case)
+    assert code == EXIT_OK and "verified" in stdout
+
+
+def test_analyze_without_case_creates_one_in_the_working_directory(tmp_path, run_cli, jpeg_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = run_cli("analyze", jpeg_file, "-q")
+    assert code == EXIT_OK and stdout == ""
+    cases = list(tmp_path.glob("case-*"))
+    assert len(cases) == 1
+    assert (cases[0] / "reports" / "latest.pdf").is_file()
+
+
+def test_report_rerenders_from_stored_results_without_reanalysing(tmp_path, run_cli, jpeg_file):
+    case = tmp_path / "case"
+    run_cli("analyze", jpeg_file, "--case", case, "--no-report")
+    code, stdout, _ = run_cli("report", case, "-o", tmp_path / "again.pdf", "--json", tmp_path / "again.json")
+    assert code == EXIT_OK and "Report R-" in stdout
+    actions = [line.split()[2] for line in run_cli("case", "log", case)[1].splitlines() if line.startswith("#")]
+    assert actions.count("analysis.started") == 1
+    assert actions[-2:] == ["report.started", "report.rendered"]
+    jsonschema.validate(json.loads((tmp_path / "again.json").read_text()), SCHEMA)
+
+
+def test_case_commands_round_trip(tmp_path, run_cli, jpeg_file, png_file):
+    case = tmp_path / "case"
+    assert run_cli("case", "init", case, "--case-number", "7", "--examiner", "Bob", "--agency", "Lab")[0] == EXIT_OK
+    code, stdout, _ = run_cli("case", "add", case, jpeg_file, png_file, "--received-from", "Officer C")
+    assert code == EXIT_OK
+    assert sha256_of(jpeg_file) in stdout and sha256_of(png_file) in stdout
+    code, stdout, _ = run_cli("case", "log", case, "--details")
+    assert "received_from: Officer C" in stdout and stdout.strip().splitlines()[-1].startswith("head: ")
+
+
+def test_verify_fails_with_exit_5_after_tampering_and_names_the_event(tmp_path, run_cli, jpeg_file):
+    import sqlite3
+
+    case = tmp_path / "case"
+    run_cli("case", "init", case, "--case-number", "7", "--examiner", "Bob", "--agency", "Lab")
+    run_cli("case", "add", case, jpeg_file)
+    with sqlite3.connect(case / "case.sqlite") as db:
+        db.execute("UPDATE events SET details = replace(details, 'photo.jpg', 'other.jpg') WHERE action = 'intake'")
+    code, stdout, _ = run_cli("case", "verify", case)
+    assert code == EXIT_VERIFY_FAILED
+    assert "event #3 (intake) was altered" in stdout
+
+
+def test_verify_detects_truncation_against_the_head_cited_by_a_report(tmp_path, run_cli, jpeg_file):
+    import sqlite3
+
+    case = tmp_path / "case"
+    run_cli("case", "init", case, "--case-number", "7", "--examiner", "Bob", "--agency", "Lab")
+    run_cli("case", "add", case, jpeg_file)
+    head = run_cli("case", "log", case)[1].strip().splitlines()[-1].split()[-1]
+    with sqlite3.connect(case / "case.sqlite") as db:
+        db.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
+        db.execute("DELETE FROM evidence")
+    code, stdout, _ = run_cli("case", "verify", case, "--head", head)
+    assert code == EXIT_VERIFY_FAILED
+    assert "rewritten or truncated" in stdout
+
+
+def written(name: str, content: bytes):
+    def make(folder: Path) -> Path:
+        (folder / name).write_bytes(content)
+        return folder / name
+
+    return make
+
+
+def truncated_jpeg(folder: Path) -> Path:
+    from PIL import Image
+
+    from tests.conftest import textured_rgb
+
+    full = folder / "full.jpg"
+    Image.fromarray(textured_rgb(200, 200)).save(full, quality=90)
+    (folder / "cut.jpg").write_bytes(full.read_bytes()[:700])
+    return folder / "cut.jpg"
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda d: d / "missing.jpg", "no such file"),
+    (lambda d: d, "is a directory"),
+    (written("empty.jpg", b""), "is empty"),
+    (written("notes.txt", b"just some text"), "not a supported image or video format"),
+    (truncated_jpeg, "cannot be decoded"),
+])
+def test_bad_input_gives_one_line_error_exit_3_and_is_logged(tmp_path, run_cli, make, reason):
+    (tmp_path / "in").mkdir()
+    path = make(tmp_path / "in")
+    case = tmp_path / "case"
+    code, stdout, stderr = run_cli("analyze", path, "--case", case)
+    assert code == EXIT_BAD_INPUT
+    assert stderr.count("\n") == 1 and stderr.startswith("error: ") and reason in stderr
+    assert "Traceback" not in stderr
+    log = run_cli("case", "log", case)[1]
+    assert "intake.rejected" in log or "analysis.failed" in log
+    assert run_cli("case", "verify", case)[0] == EXIT_OK
+
+
+def test_one_bad_file_does_not_lose_the_good_ones(tmp_path, run_cli, jpeg_file):
+    case = tmp_path / "case"
+    code, stdout, stderr = run_cli("analyze", jpeg_file, tmp_path / "nope.png", "--case", case, "--report", tmp_path / "r.pdf")
+    assert code == EXIT_BAD_INPUT
+    assert "nope.png: no such file" in stderr
+    assert "E001" in stdout and (tmp_path / "r.pdf").is_file()
+
+
+def test_folder_that_is_not_a_case_gives_exit_4(tmp_path, run_cli):
+    for args in (("case", "verify", tmp_path), ("case", "log", tmp_path / "absent"), ("report", tmp_path)):
+        code, _, stderr = run_cli(*args)
+        assert code == EXIT_CASE
+        assert stderr.startswith("error: ") and stderr.count("\n") == 1
+
+
+def test_version_help_and_usage_errors():
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "forensics", *args], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"forensics {forensics.__version__}"
+    help_text = run("analyze", "--help")
+    assert help_text.returncode == 0 and "--report" in help_text.stdout
+    usage = run("analyze")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr

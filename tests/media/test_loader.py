@@ -1,0 +1,175 @@
+"""Format sniffing and decoding, checked against what the encoders were told to write."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.errors import BadInputError
+from forensics.media import Limits, load_media, sniff
+from tests.conftest import CORPUS, textured_rgb
+
+
+@pytest.mark.parametrize("suffix, save_kwargs, expected", [
+    (".jpg", {"quality": 85}, "JPEG"),
+    (".png", {}, "PNG"),
+    (".tif", {}, "TIFF"),
+    (".gif", {}, "GIF"),
+    (".bmp", {}, "BMP"),
+    (".webp", {"quality": 80}, "WebP"),
+])
+def test_sniff_identifies_images_written_by_pillow(tmp_path, suffix, save_kwargs, expected):
+    path = tmp_path / f"x{suffix}"
+    Image.fromarray(textured_rgb(40, 60)).save(path, **save_kwargs)
+    assert sniff(path.read_bytes()[:1024]).format == expected
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "MP4"),
+    (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "QuickTime"),
+    (b"\x00\x00\x00\x18ftyp3gp4\x00\x00\x00\x003gp4isom", "3GPP"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "HEIF"),
+    (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "HEIF"),
+    (b"RIFF\x00\x00\x00\x00AVI LIST", "AVI"),
+    ((b"\x47" + b"\x00" * 187) * 4, "MPEG-TS"),
+    ((b"\x00\x00\x00\x00\x47" + b"\x00" * 187) * 4, "MPEG-TS"),
+])
+def test_sniff_identifies_containers_from_their_specified_signatures(head, expected):
+    assert sniff(head).format == expected
+
+
+@pytest.mark.parametrize("head", [b"", b"hello world", b"%PDF-1.7\n", b"PK\x03\x04", b"\xff\xd8"])
+def test_sniff_returns_none_for_non_media(head):
+    assert sniff(head) is None
+
+
+def test_image_dimensions_and_pixels_match_opencv(tmp_path):
+    path = tmp_path / "x.jpg"
+    Image.fromarray(textured_rgb(123, 257)).save(path, quality=95)
+    media = load_media(path)
+    reference = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    assert (media.width, media.height) == (257, 123)
+    assert media.pixels.shape == reference.shape
+    # Pillow and OpenCV both use libjpeg(-turbo); their IDCT/upsampling may differ by a unit or two.
+    assert np.abs(media.pixels.astype(int) - reference).max() <= 3
+    assert (media.mode, media.channels, media.bit_depth, media.frame_count) == ("RGB", 3, 8, 1)
+
+
+def test_sixteen_bit_png_reports_its_stored_bit_depth(tmp_path):
+    path = tmp_path / "deep.png"
+    cv2.imwrite(str(path), (textured_rgb(20, 30).astype(np.uint16) * 257))
+    media = load_media(path)
+    assert media.bit_depth == 16
+    assert (media.width, media.height) == (30, 20)
+
+
+def test_greyscale_and_palette_modes(tmp_path):
+    grey = tmp_path / "grey.png"
+    Image.fromarray(textured_rgb(20, 30)[..., 0]).save(grey)
+    palette = tmp_path / "pal.gif"
+    Image.fromarray(textured_rgb(20, 30)).convert("P").save(palette)
+    assert (load_media(grey).mode, load_media(grey).channels) == ("greyscale", 1)
+    assert load_media(palette).mode == "palette"
+    assert load_media(grey).pixels.shape == (20, 30, 3)  # analysers always receive RGB
+
+
+def test_animated_gif_frames_and_duration(tmp_path):
+    path = tmp_path / "anim.gif"
+    frames = [Image.fromarray(textured_rgb(20, 20, seed=i)) for i in range(4)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=150, loop=0)
+    media = load_media(path)
+    assert media.frame_count == 4
+    assert media.duration_s == pytest.approx(0.6)
+
+
+def test_pixels_are_read_only(jpeg_file):
+    media = load_media(jpeg_file)
+    with pytest.raises(ValueError):
+        media.pixels[0, 0, 0] = 1
+
+
+def test_video_frame_count_fps_and_duration_match_what_was_written(video_file):
+    media = load_media(video_file)
+    assert media.kind == "video"
+    assert (media.width, media.height) == (160, 120)
+    assert media.frame_count == 25
+    assert media.fps == pytest.approx(12.5)
+    assert media.duration_s == pytest.approx(2.0)
+    assert media.codec == "MJPG"
+    assert media.pixels is None
+
+
+def test_truncated_jpeg_is_bad_input(tmp_path, jpeg_file):
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(jpeg_file.read_bytes()[:600])
+    with pytest.raises(BadInputError, match="cannot be decoded"):
+        load_media(path)
+
+
+def test_truncated_video_is_bad_input(tmp_path, video_file):
+    path = tmp_path / "cut.avi"
+    path.write_bytes(video_file.read_bytes()[:300])
+    with pytest.raises(BadInputError):
+        load_media(path)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny valid-looking PNG whose header declares a huge image (a decompression bomb's first step)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b"")
+
+
+def test_declared_dimensions_over_the_limit_are_refused_before_decoding(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_declaring(100_000, 100_000))
+    with pytest.raises(BadInputError, match="decompression bomb"):
+        load_media(path)
+
+
+def test_limit_is_configurable(tmp_path):
+    path = tmp_path / "x.png"
+    Image.fromarray(textured_rgb(1000, 1000)).save(path)
+    with pytest.raises(BadInputError, match="exceeds the 0.5 MP limit"):
+        load_media(path, Limits(max_megapixels=0.5))
+    assert load_media(path, Limits(max_megapixels=1.0)).width == 1000
+
+
+@pytest.mark.corpus
+def test_corpus_camera_jpegs_decode_with_their_exif_dimensions():
+    import exifread
+
+    folder = CORPUS / "metadata" / "metadata-extractor" / "jpg"
+    checked = 0
+    for path in sorted(folder.glob("*.jpg"))[:15]:
+        with open(path, "rb") as handle:
+            tags = exifread.process_file(handle, details=False)
+        width, height = tags.get("EXIF ExifImageWidth"), tags.get("EXIF ExifImageLength")
+        try:
+            media = load_media(path)
+        except BadInputError:
+            continue
+        if width and height and int(str(width)) == media.width:
+            assert int(str(height)) == media.height
+            checked += 1
+    assert checked >= 5
+
+
+def test_truncated_jpeg_is_refused_even_after_weasyprint_relaxed_pillow(tmp_path, jpeg_file):
+    from PIL import ImageFile
+
+    import forensics.report.render  # noqa: F401 - importing WeasyPrint sets LOAD_TRUNCATED_IMAGES = True
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(jpeg_file.read_bytes()[:600])
+    with pytest.raises(BadInputError, match="truncated"):
+        load_media(path)

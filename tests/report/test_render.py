@@ -1,0 +1,106 @@
+"""The report renders every section, escapes evidence strings, and fetches nothing but its own assets."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from forensics.case import Case
+from forensics.report.render import AssetsOnlyFetcher, ReportInput, render_html, render_pdf, templates_dir
+from forensics.workflow import analyse_exhibit, case_results
+
+INJECTION = '<img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1:{port}/x.css">'
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        RecordingHandler.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"body { background: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server():
+    server = http.server.HTTPServer(("127.0.0.1", 0), RecordingHandler)
+    RecordingHandler.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def analysed_case(tmp_path: Path, evidence: Path, case_number: str = "2026-0042") -> Case:
+    case = Case.init(tmp_path / "case", case_number, "Alice Examiner", "Test Lab")
+    record, _ = case.add_evidence(evidence, "alice")
+    analyse_exhibit(case, record, "alice", "forensics analyze test")
+    return case
+
+
+def report_input(case: Case) -> ReportInput:
+    verification = case.verify()
+    return ReportInput(case_results(case), case.events(), verification.ok, verification.problems, "2026-11-23T10:00:00.000000Z")
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_pdf_contains_every_section_case_number_and_sha256(tmp_path, jpeg_file):
+    with analysed_case(tmp_path, jpeg_file) as case:
+        report = report_input(case)
+        text = pdf_text(render_pdf(report))
+    flat = text.replace("\n", "")
+    for heading in ("Summary", "Evidence", "Chain of custody", "Findings", "Methods and reproducibility", "Limitations", "Appendix A"):
+        assert heading in text
+    assert "2026-0042" in text
+    assert report.document.evidence[0].sha256 in flat
+    assert "Page 1 of" in text
+    assert report.report_id in text
+
+
+def test_evidence_strings_are_escaped_and_nothing_is_fetched(tmp_path, jpeg_file, http_server):
+    evil = INJECTION.format(port=http_server.server_port)
+    with analysed_case(tmp_path, jpeg_file, case_number=evil) as case:
+        report = report_input(case)
+        html = render_html(report)
+        pdf = render_pdf(report)
+    assert evil not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert RecordingHandler.requests == []
+    assert "file:///etc/passwd" in pdf_text(pdf).replace("\n", "")
+
+
+def test_fetcher_serves_own_assets_and_refuses_everything_else(tmp_path, http_server):
+    fetcher = AssetsOnlyFetcher(templates_dir())
+    font = (templates_dir() / "fonts" / "DejaVuSans.ttf").as_uri()
+    assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    for url in (secret.as_uri(), "file:///etc/passwd", f"http://127.0.0.1:{http_server.server_port}/x",
+                (templates_dir() / ".." / ".." / "pyproject.toml").as_uri()):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+    assert RecordingHandler.requests == []
+
+
+def test_failed_chain_is_stated_in_the_report(tmp_path, jpeg_file):
+    import sqlite3
+
+    with analysed_case(tmp_path, jpeg_file) as case:
+        with sqlite3.connect(case.directory / "case.sqlite") as db:
+            db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 2")
+        text = pdf_text(render_pdf(report_input(case)))
+    assert "did NOT verify" in text
+    assert "event #2" in text
