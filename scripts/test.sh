@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh test
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# Build-backend warnings go to a log; it is shown only if the install fails.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" > .venv/pip-install.log 2>&1 || { cat .venv/pip-install.log >&2; exit 1; }
 exec .venv/bin/python -m pytest "$@"
