@@ -16,7 +16,7 @@ import pytest
 from forensics.case import Case
 from forensics.case.store import DB_NAME
 from forensics.errors import BadInputError, CaseError
-from tests.conftest import sha256_of
+from tests.conftest import sha256_of, written
 
 
 @pytest.fixture
@@ -48,14 +48,6 @@ def test_same_bytes_twice_are_one_exhibit_and_two_logged_intakes(case, jpeg_file
     second, new = case.add_evidence(copy, "alice")
     assert not new and second.exhibit_id == first.exhibit_id
     assert [e.action for e in case.events()].count("intake.duplicate") == 1
-
-
-def written(name: str, content: bytes):
-    def make(folder: Path) -> Path:
-        (folder / name).write_bytes(content)
-        return folder / name
-
-    return make
 
 
 @pytest.mark.parametrize("make, reason", [
@@ -212,3 +204,10 @@ def test_concurrent_intakes_keep_the_chain_valid(case, tmp_path):
     assert len(case.evidence()) == 16
     assert sorted(r.exhibit_id for r in case.evidence()) == [f"E{i:03d}" for i in range(1, 17)]
     assert json.loads(json.dumps([e.details for e in case.events()]))  # every row is valid JSON
+
+
+def test_fifo_is_refused_as_not_a_regular_file(case, tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInputError, match="not a regular file"):
+        case.add_evidence(fifo, "alice")

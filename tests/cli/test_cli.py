@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 import forensics
 from forensics.errors import EXIT_BAD_INPUT, EXIT_CASE, EXIT_OK, EXIT_VERIFY_FAILED
-from tests.conftest import sha256_of
+from tests.conftest import sha256_of, written
 
 SCHEMA = json.loads((Path(forensics.__file__).parent / "schema" / "results.schema.json").read_text())
 
@@ -99,14 +99,6 @@ def test_verify_detects_truncation_against_the_head_cited_by_a_report(tmp_path, 
     code, stdout, _ = run_cli("case", "verify", case, "--head", head)
     assert code == EXIT_VERIFY_FAILED
     assert "rewritten or truncated" in stdout
-
-
-def written(name: str, content: bytes):
-    def make(folder: Path) -> Path:
-        (folder / name).write_bytes(content)
-        return folder / name
-
-    return make
 
 
 def truncated_jpeg(folder: Path) -> Path:
