@@ -87,6 +87,15 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class AppendixEntry:
+    """One raw value for the report's appendix (e.g. every metadata tag), shown grouped and escaped."""
+
+    group: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
 class AnalyserResult:
     name: str
     version: str
@@ -95,6 +104,7 @@ class AnalyserResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    appendix: list[AppendixEntry] = field(default_factory=list)
 
     @property
     def strongest(self) -> Finding | None:
@@ -169,6 +179,7 @@ def _analyser_from_dict(data: dict[str, Any]) -> AnalyserResult:
             **data,
             "status": Status(data["status"]),
             "findings": [_finding_from_dict(f) for f in data["findings"]],
+            "appendix": [AppendixEntry(**e) for e in data.get("appendix", [])],
         }
     )
 

@@ -93,7 +93,7 @@ def analyse_exhibit(
     except BadInputError as error:
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
-    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name)
+    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name, received_utc=record.intake_utc)
     results = run_analysers(media, context, analysers, on_timing=on_timing)
     _check_object(case, record, object_path, "after analysis", fail)
 

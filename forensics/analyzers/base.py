@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from forensics.media import Media
-from forensics.results import AnalyserResult, Finding, Status
+from forensics.results import AnalyserResult, AppendixEntry, Finding, Status
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class AnalysisContext:
 
     exhibit_id: str
     original_name: str
+    received_utc: str | None = None  # intake time: the reference for "dated in the future" checks
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -32,6 +33,7 @@ class AnalysisContext:
 class AnalyserOutput:
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
+    appendix: list[AppendixEntry] = field(default_factory=list)
 
 
 class NotApplicable(Exception):
@@ -97,7 +99,8 @@ def run_analysers(
         try:
             output = analyser.analyse(media, context)
             result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
-                                    findings=output.findings, warnings=output.warnings)
+                                    findings=output.findings, warnings=output.warnings,
+                                    appendix=output.appendix)
         except NotApplicable as reason:
             result = AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)
         except Exception as error:  # isolation: one analyser's bug must not lose the others' results

@@ -1,0 +1,527 @@
+"""Metadata: everything the file says about itself (EXIF, XMP, IPTC, ICC, PNG text, C2PA, container tags),
+listed in full, and its contradictions turned into findings."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import cv2
+import numpy as np
+
+from forensics.algorithms.exif import Exif, read_exif
+from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
+from forensics.algorithms.jpeg_structure import JpegStructure, parse_jpeg
+from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
+from forensics.algorithms.png_chunks import PngStructure, parse_png
+from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
+from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnail
+from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
+from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
+from forensics.media import Media
+from forensics.results import AppendixEntry, Finding, Measurement, Strength
+
+MODIFIED_AFTER_S = 60  # cameras may stamp DateTime a few seconds after DateTimeOriginal while saving
+GPS_TOLERANCE_S = 120
+THUMBNAIL_DIFFERENT = 0.4  # correlation below this: the thumbnail shows another picture
+THUMBNAIL_PARTLY = 0.6
+ASPECT_TOLERANCE = 0.05
+MAX_APPENDIX_VALUE = 300
+# Default values firmware writes when it has no real time; they are not evidence of anything. The Android
+# camera stack (Skia/libexif defaults) wrote 2002:12:08 12:00:00 as DateTimeDigitized on many phones.
+PLACEHOLDER_DATES = {"2002:12:08 12:00:00", "0000:00:00 00:00:00"}
+
+REFERENCES = {
+    "software": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
+                "EXIF 2.32 (CIPA DC-008) tags Software/ProcessingSoftware; XMP (ISO 16684-1) CreatorTool and xmpMM:History",
+    "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized, OffsetTime and GPS time stamps",
+    "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
+    "ai": "IPTC Digital Source Type vocabulary (trainedAlgorithmicMedia); C2PA 2.1 specification; "
+          "generator-specific PNG text keys (Automatic1111 'parameters', ComfyUI 'prompt'/'workflow')",
+}
+
+
+@dataclass
+class ImageMetadata:
+    exif: Exif = field(default_factory=Exif)
+    xmp: list[Xmp] = field(default_factory=list)
+    photoshop: PhotoshopResources | None = None
+    icc: IccProfile | None = None
+    jpeg: JpegStructure | None = None
+    png: PngStructure | None = None
+    comments: list[str] = field(default_factory=list)
+    c2pa: dict | None = None
+    c2pa_state: str = "no C2PA manifest"
+    problems: list[str] = field(default_factory=list)
+
+
+@register
+class MetadataAnalyser(Analyser):
+    name = "metadata"
+    version = "1.0.0"
+    kinds = frozenset({"image", "video"})
+    description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA/container tags, with consistency checks."
+
+    def parameters(self) -> dict:
+        return {
+            "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
+            "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
+            "aspect_tolerance": ASPECT_TOLERANCE,
+        }
+
+    def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        if media.kind == "video":
+            return _analyse_video(media)
+        meta = read_image_metadata(media.data or b"", media.file_type.format)
+        findings = [_summary(meta, media)]
+        findings += _software_findings(meta)
+        findings += _date_findings(meta, context.received_utc)
+        findings += _thumbnail_findings(meta, media)
+        findings += _dimension_findings(meta, media)
+        return AnalyserOutput(findings=findings, warnings=meta.problems, appendix=_appendix(meta))
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
+    meta = ImageMetadata()
+    if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG"):
+        meta.exif = read_exif(data)
+        meta.problems += meta.exif.problems
+    if file_format == "JPEG":
+        meta.jpeg = parse_jpeg(data)
+        meta.problems += [f"JPEG structure: {p}" for p in meta.jpeg.problems]
+        app_segments = meta.jpeg.app_segments(data)
+        meta.comments = [s.payload(data).decode("latin-1").strip("\x00 ") for s, kind in app_segments if kind == "Comment"]
+        irb = b"".join(s.payload(data) for s, kind in app_segments if kind == "Photoshop IRB")
+        meta.photoshop = parse_irb(irb) if irb else None
+        meta.icc = parse_icc(assemble_jpeg_icc([s.payload(data) for s, kind in app_segments if kind == "ICC profile"]))
+    if file_format == "PNG":
+        meta.png = parse_png(data)
+        meta.problems += [f"PNG structure: {p}" for p in meta.png.problems]
+        meta.icc = None  # iCCP is compressed; described by its profile name in the chunk list
+    for packet in find_packets(data):
+        parsed = parse_xmp(packet)
+        meta.xmp.append(parsed)
+        meta.problems += parsed.problems
+    meta.c2pa, meta.c2pa_state = _read_c2pa(data, file_format)
+    return meta
+
+
+_C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WebP": "image/webp", "HEIF": "image/heif"}
+
+
+def _read_c2pa(data: bytes, file_format: str) -> tuple[dict | None, str]:
+    # A manifest lives in a JUMBF box labelled "c2pa"; looking for the label first avoids loading the
+    # C2PA library (and its cost) for the vast majority of files, which carry none.
+    if b"c2pa" not in data or file_format not in _C2PA_MIME:
+        return None, "no C2PA manifest"
+    try:
+        import c2pa
+    except ImportError:
+        return None, "a C2PA label is present, but c2pa-python is not installed to read it"
+    try:
+        reader = c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data))
+        manifest_store = json.loads(reader.json())
+        state = str(reader.get_validation_state() or "unknown")
+    except Exception as error:  # ManifestNotFound and every parsing error of hostile JUMBF
+        text = str(error)
+        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in text or "not found" in text.lower():
+            return None, "no C2PA manifest"
+        return None, f"a C2PA manifest is present but could not be read ({text[:160]})"
+    return manifest_store, f"C2PA manifest present; validation state: {state}"
+
+
+# ------------------------------------------------------------------------------------------------ findings
+
+
+def _summary(meta: ImageMetadata, media: Media) -> Finding:
+    exif = meta.exif
+    measurements = [
+        Measurement("camera make", exif.make), Measurement("camera model", exif.model),
+        Measurement("software", exif.software), Measurement("date/time original", exif.date_original),
+        Measurement("date/time modified (IFD0)", exif.modify_date),
+        Measurement("EXIF orientation", exif.orientation),
+        Measurement("GPS latitude", None if exif.gps_latitude is None else round(exif.gps_latitude, 6), "degrees"),
+        Measurement("GPS longitude", None if exif.gps_longitude is None else round(exif.gps_longitude, 6), "degrees"),
+        Measurement("EXIF tags", len(exif.tags)), Measurement("maker note present", exif.has_maker_note),
+        Measurement("EXIF thumbnail present", exif.thumbnail is not None),
+        Measurement("XMP packets", len(meta.xmp)),
+        Measurement("IPTC records", len(meta.photoshop.iptc) if meta.photoshop else 0),
+        Measurement("ICC profile", meta.icc.description if meta.icc else None),
+        Measurement("C2PA", meta.c2pa_state),
+    ]
+    if meta.jpeg:
+        order = [f"{s.name} {kind}" for s, kind in meta.jpeg.app_segments(media.data or b"")]
+        measurements.append(Measurement("APP/COM segments in order", order or ["none"]))
+        measurements.append(Measurement("bytes after end of image", meta.jpeg.bytes_after_eoi, "bytes"))
+    if meta.png:
+        measurements.append(Measurement("PNG chunks in order", [c.kind for c in meta.png.chunks][:60]))
+    stripped = not exif.tags and not meta.xmp
+    explanation = (
+        "The file carries no EXIF or XMP metadata. Cameras and phones write EXIF when they take a photo; it is "
+        "commonly removed by social-media platforms, messaging apps and editors. Its absence is a fact about the "
+        "file's history, not evidence that the picture's content was changed."
+        if stripped else
+        "What the file records about itself. Every tag read is listed in the appendix; the checks below compare "
+        "these values with each other and with the image."
+    )
+    return Finding(
+        title="Metadata summary" if not stripped else "No camera metadata",
+        explanation=explanation, strength=Strength.NONE, score=0.0,
+        method="EXIF read with exifread; XMP, IPTC, ICC, PNG chunks and JPEG segments parsed from the file's bytes",
+        reference="EXIF 2.32 (CIPA DC-008); ISO 16684-1 (XMP); IPTC IIM 4.2; ICC.1:2010; ISO/IEC 15948 (PNG); ITU-T T.81",
+        measurements=measurements,
+        limitations=["Metadata is easy to edit or forge; consistent metadata does not show that a file is authentic."],
+    )
+
+
+def _software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
+    """(where, text) pairs that name the software that produced or changed the file."""
+    sources = []
+    for where, value in (("EXIF Software", meta.exif.software), ("EXIF ProcessingSoftware", meta.exif.processing_software)):
+        if value:
+            sources.append((where, value))
+    for xmp in meta.xmp:
+        for key in ("xmp:CreatorTool", "tiff:Software", "photoshop:History", "pdf:Producer", "Iptc4xmpExt:DigitalSourceType"):
+            value = xmp.properties.get(key)
+            if value:
+                sources.append((f"XMP {key}", value if isinstance(value, str) else "; ".join(value)))
+        for event in xmp.history:
+            agent = event.get("softwareAgent")
+            if agent:
+                sources.append((f"XMP history ({event.get('action', 'event')} {event.get('when', '')})".strip(), agent))
+        if any(key.startswith("crs:") for key in xmp.properties):
+            sources.append(("XMP crs: (Camera Raw settings)", "Adobe Camera Raw"))
+    if meta.photoshop and meta.photoshop.photoshop_quality is not None:
+        sources.append(("Photoshop resource 0x0406 (JPEG save quality)", "Adobe Photoshop"))
+    for comment in meta.comments:
+        sources.append(("JPEG comment", comment[:200]))
+    if meta.png:
+        for kind, key, text in meta.png.texts:
+            sources.append((f"PNG {kind} '{key}'", text[:300]))
+    if meta.c2pa:
+        for manifest in (meta.c2pa.get("manifests") or {}).values():
+            generator = manifest.get("claim_generator") or ""
+            if generator:
+                sources.append(("C2PA claim generator", generator))
+            sources.extend(("C2PA action", json.dumps(action)[:300]) for action in _c2pa_actions(manifest))
+    return sources
+
+
+def _c2pa_actions(manifest: dict) -> list[dict]:
+    actions = []
+    for assertion in manifest.get("assertions", []):
+        if str(assertion.get("label", "")).startswith("c2pa.actions"):
+            actions.extend(assertion.get("data", {}).get("actions", []))
+    return actions
+
+
+def _software_findings(meta: ImageMetadata) -> list[Finding]:
+    sources = _software_sources(meta)
+    findings = []
+    ai_hits = [(where, text, name) for where, text in sources if (name := match_ai_generator(text))]
+    if meta.png:
+        ai_hits += [(f"PNG {kind} '{key}'", text[:200], AI_TEXT_KEYS[key.lower()])
+                    for kind, key, text in meta.png.texts if key.lower() in AI_TEXT_KEYS]
+    if ai_hits:
+        findings.append(Finding(
+            title="Metadata names an AI image generator",
+            explanation=(
+                "The file's metadata names an AI image generator or labels the content as produced by a trained "
+                f"algorithm ({', '.join(sorted({h[2] for h in ai_hits}))}). Such labels are written by the generating "
+                "software; they strongly support the proposition that the picture was generated or altered by AI."
+            ),
+            strength=Strength.STRONG, score=0.9, method="Search of metadata fields for AI-generator names and labels",
+            reference=REFERENCES["ai"],
+            measurements=[Measurement(where, text, note=name) for where, text, name in ai_hits],
+            limitations=["Labels can be removed, so their absence says nothing; they can also be added to a real photo."],
+        ))
+    editor_hits = [(where, text, name) for where, text in sources if (name := match_editor(text))]
+    if editor_hits:
+        names = sorted({h[2] for h in editor_hits})
+        findings.append(Finding(
+            title="Editing software named in the metadata",
+            explanation=(
+                f"The metadata names editing or conversion software ({', '.join(names)}). Cameras record their own "
+                "firmware here; these names show that the file was written or processed by that software after "
+                "capture, so it is not an unprocessed camera original. They do not show what, if anything, was "
+                "changed in the picture: re-saving, resizing and colour correction leave the same traces as retouching."
+            ),
+            strength=Strength.MODERATE, score=0.6, method="Search of metadata fields for the names of editing software",
+            reference=REFERENCES["software"],
+            measurements=[Measurement(where, text, note=name) for where, text, name in editor_hits],
+            limitations=[
+                "Software names can be removed or forged; their absence does not show the file is a camera original.",
+                "Some phone apps and operating systems write editor names when they only rotate or export a file.",
+            ],
+        ))
+    return findings
+
+
+def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Finding]:
+    exif = meta.exif
+    original = _parse_exif_date(exif.date_original)
+    if original is None and exif.date_original:
+        return [_date_finding([], [f"DateTimeOriginal '{exif.date_original}' is not a valid date"], Strength.NONE)]
+    if original is None:
+        return []
+    measurements = [Measurement("DateTimeOriginal", exif.date_original)]
+    issues: list[str] = []
+    digitized = _parse_exif_date(exif.date_digitized)
+    if exif.date_digitized in PLACEHOLDER_DATES:
+        measurements.append(Measurement("DateTimeDigitized", exif.date_digitized, note="a firmware placeholder value; not compared"))
+    elif digitized is not None:
+        measurements.append(Measurement("DateTimeDigitized", exif.date_digitized))
+        if abs((digitized - original).total_seconds()) > 2:
+            issues.append(f"DateTimeDigitized differs from DateTimeOriginal by {_span(digitized - original)}")
+    modified = _parse_exif_date(exif.modify_date)
+    if modified is not None:
+        measurements.append(Measurement("DateTime (last modified)", exif.modify_date))
+        if (modified - original).total_seconds() > MODIFIED_AFTER_S:
+            issues.append(f"the file records a modification {_span(modified - original)} after the photo was taken")
+    for xmp in meta.xmp:
+        for key in ("xmp:ModifyDate", "xmp:MetadataDate"):
+            value = xmp.properties.get(key)
+            parsed = _parse_iso_date(value) if isinstance(value, str) else None
+            if parsed is not None:
+                measurements.append(Measurement(f"XMP {key}", value))
+                if (parsed - original).total_seconds() > MODIFIED_AFTER_S + 86400:  # XMP dates may be in another zone
+                    issues.append(f"XMP {key} is {_span(parsed - original)} after the photo was taken")
+    if exif.gps_datetime and exif.offset_original:
+        gps = _parse_exif_date(exif.gps_datetime)
+        offset = _parse_offset(exif.offset_original)
+        measurements += [Measurement("GPS date/time (UTC)", exif.gps_datetime), Measurement("OffsetTimeOriginal", exif.offset_original)]
+        if gps is not None and offset is not None and abs((original - offset - gps).total_seconds()) > GPS_TOLERANCE_S:
+            issues.append(f"GPS time differs from the capture time (converted to UTC) by {_span(original - offset - gps)}")
+    received = _parse_iso_date(received_utc) if received_utc else None
+    if received is not None and original - timedelta(days=1) > received:
+        issues.append(f"DateTimeOriginal is {_span(original - received)} after the file was received as evidence")
+    return [_date_finding(measurements, issues, Strength.WEAK if issues else Strength.NONE)]
+
+
+def _date_finding(measurements: list[Measurement], issues: list[str], strength: Strength) -> Finding:
+    explanation = (
+        "The dates recorded in the file disagree: " + "; ".join(issues) + ". Editors update the modification "
+        "date when they save; cameras with a wrongly set clock, scanners and some phones also produce such "
+        "differences, so this alone is weak support for manipulation."
+        if issues and strength is not Strength.NONE else
+        ("; ".join(issues) + "." if issues else "The dates recorded in the file agree with each other.")
+    )
+    return Finding(
+        title="Date and time consistency", explanation=explanation, strength=strength,
+        score=0.3 if strength is Strength.WEAK else 0.0,
+        method="Comparison of EXIF, XMP and GPS time stamps with each other and with the time of intake",
+        reference=REFERENCES["dates"], measurements=measurements,
+        limitations=["Time stamps are set from the device's clock, which may be wrong, and are easy to edit."],
+    )
+
+
+def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
+    if meta.exif.thumbnail is None or media.pixels is None:
+        return []
+    decoded = cv2.imdecode(np.frombuffer(meta.exif.thumbnail, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None or min(decoded.shape[:2]) < 8:
+        return [Finding(
+            title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
+            explanation="The file declares an embedded thumbnail, but its data is not a decodable JPEG image.",
+            method="Decoding of the IFD1 thumbnail", reference=REFERENCES["thumbnail"],
+            measurements=[Measurement("thumbnail size", len(meta.exif.thumbnail), "bytes")],
+        )]
+    comparison = compare_thumbnail(media.pixels, cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    strength, score, verdict = _thumbnail_verdict(comparison)
+    thumbnail_tables = parse_jpeg(meta.exif.thumbnail).quantisation_tables
+    return [Finding(
+        title="EXIF thumbnail compared with the main image", explanation=verdict, strength=strength, score=score,
+        method="Embedded thumbnail compared with the reduced main image under the 8 rotations/mirrorings "
+               "(Pearson correlation of luminance; letterbox bars removed)",
+        reference=REFERENCES["thumbnail"],
+        measurements=[
+            Measurement("thumbnail size", list(comparison.thumbnail_size), "pixels (width, height)"),
+            Measurement("best-matching transform of the main image", comparison.best_transform),
+            Measurement("correlation under that transform", round(comparison.correlation, 3), note="1 = identical pictures"),
+            Measurement("correlation without transform", round(comparison.correlation_untransformed, 3)),
+            Measurement("aspect-ratio difference", round(comparison.aspect_difference, 3), "relative"),
+            Measurement("thumbnail luminance quantisation table, first row", thumbnail_tables[0][0].tolist() if 0 in thumbnail_tables else None),
+        ],
+        limitations=[
+            "Thumbnails are small: retouching of small regions does not show in them.",
+            "Some viewers rotate the main image losslessly without updating the thumbnail, which is benign.",
+            f"Thresholds (correlation below {THUMBNAIL_DIFFERENT} = different picture) were set on the camera "
+            "originals of the development corpus, where the lowest correlation of an untouched thumbnail was 0.68.",
+        ],
+    )]
+
+
+def _thumbnail_verdict(c: ThumbnailComparison) -> tuple[Strength, float, str]:
+    if c.correlation < THUMBNAIL_DIFFERENT:
+        return Strength.STRONG, 0.85, (
+            "The embedded thumbnail shows a different picture from the main image (correlation "
+            f"{c.correlation:.2f} at best). Cameras write both at the moment of capture, so the main image or the "
+            "thumbnail was replaced afterwards. This strongly supports manipulation of the file.")
+    if c.correlation < THUMBNAIL_PARTLY:
+        return Strength.MODERATE, 0.6, (
+            f"The thumbnail resembles the main image only partly (correlation {c.correlation:.2f}); the picture may "
+            "have been substantially changed after the thumbnail was written.")
+    if c.best_transform in ("mirrored left-right", "mirrored top-bottom", "transposed", "anti-transposed") \
+            and c.correlation - c.correlation_untransformed > 0.2:
+        return Strength.MODERATE, 0.55, (
+            f"The main image is a mirror image of its thumbnail ({c.best_transform}). A camera writes both the same "
+            "way round, so the main image was mirrored after capture.")
+    if c.best_transform != "none" and c.correlation - c.correlation_untransformed > 0.2:
+        return Strength.WEAK, 0.25, (
+            f"The main image is the thumbnail's picture {c.best_transform}: it was rotated after capture without "
+            "updating the thumbnail. Photo viewers often do this losslessly; it shows processing, not retouching.")
+    if c.aspect_difference > ASPECT_TOLERANCE:
+        return Strength.WEAK, 0.3, (
+            f"The thumbnail shows the same picture but with a different shape (aspect ratios differ by "
+            f"{100 * c.aspect_difference:.0f}%), which suggests the main image was cropped after capture.")
+    return Strength.NONE, 0.0, (
+        f"The embedded thumbnail shows the same picture as the main image (correlation {c.correlation:.2f}).")
+
+
+def _dimension_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
+    recorded = (meta.exif.exif_width, meta.exif.exif_height)
+    if None in recorded or not media.width or 0 in recorded:
+        return []
+    actual = (media.width, media.height)
+    if recorded in (actual, actual[::-1]):
+        return []
+    return [Finding(
+        title="Image size differs from the size recorded in EXIF",
+        explanation=(
+            f"EXIF records an image of {recorded[0]} x {recorded[1]} pixels, but the file's image is {actual[0]} x "
+            f"{actual[1]}. Resizing or cropping software often keeps the original EXIF block; some cameras also "
+            "record other values here, so this alone is weak support for manipulation."),
+        strength=Strength.WEAK, score=0.3, method="Comparison of EXIF PixelXDimension/PixelYDimension with the decoded size",
+        reference="EXIF 2.32 (CIPA DC-008) tags 0xA002/0xA003",
+        measurements=[Measurement("EXIF width x height", list(recorded), "pixels"), Measurement("actual width x height", list(actual), "pixels")],
+        limitations=["Several camera models write the sensor size or zero here."],
+    )]
+
+
+def _appendix(meta: ImageMetadata) -> list[AppendixEntry]:
+    entries = [AppendixEntry(group, name, value) for group, name, value in meta.exif.tags]
+    for index, xmp in enumerate(meta.xmp):
+        group = "XMP" if len(meta.xmp) == 1 else f"XMP packet {index + 1}"
+        entries += [AppendixEntry(group, key, _short(value if isinstance(value, str) else "; ".join(value)))
+                    for key, value in sorted(xmp.properties.items())]
+        entries += [AppendixEntry(f"{group} history", f"event {n + 1}", _short(", ".join(f"{k}={v}" for k, v in event.items())))
+                    for n, event in enumerate(xmp.history)]
+    if meta.photoshop:
+        entries += [AppendixEntry("IPTC", name, _short(value)) for name, value in meta.photoshop.iptc]
+        entries.append(AppendixEntry("Photoshop resources", "resource ids", ", ".join(f"0x{i:04X}" for i in meta.photoshop.resource_ids)))
+    if meta.icc:
+        entries += [AppendixEntry("ICC profile", key, str(value)) for key, value in vars(meta.icc).items() if value not in (None, "")]
+    if meta.png:
+        entries += [AppendixEntry(f"PNG {kind}", key, _short(text)) for kind, key, text in meta.png.texts]
+    entries += [AppendixEntry("JPEG comment", f"comment {n + 1}", _short(text)) for n, text in enumerate(meta.comments)]
+    if meta.c2pa:
+        entries.append(AppendixEntry("C2PA", "manifest store", _short(json.dumps(meta.c2pa))))
+    return entries
+
+
+# ------------------------------------------------------------------------------------------------ video
+
+
+_FILE_SYSTEM_FIELDS = {"complete_name", "folder_name", "file_name", "file_extension", "file_name_extension",
+                       "file_last_modification_date", "file_last_modification_date__local", "file_creation_date",
+                       "file_creation_date__local"}
+
+
+def _analyse_video(media: Media) -> AnalyserOutput:
+    try:
+        from pymediainfo import MediaInfo
+
+        info = MediaInfo.parse(media.path)
+    except Exception as error:  # a container that MediaInfo cannot read still gets its other analyses
+        return AnalyserOutput(findings=[], warnings=[f"container metadata could not be read ({str(error)[:160]})"])
+    entries, general = [], {}
+    for track in info.tracks:
+        data = track.to_data()
+        if track.track_type == "General":
+            general = data
+        for key, value in sorted(data.items()):
+            if key.startswith("other_") or key in _FILE_SYSTEM_FIELDS or key in ("track_type", "count", "kind_of_stream"):
+                continue
+            entries.append(AppendixEntry(f"Container: {track.track_type}", key, _short(str(value))))
+    summary = Finding(
+        title="Container metadata summary", strength=Strength.NONE, score=0.0,
+        explanation="What the video container records about itself. Every field read is listed in the appendix.",
+        method="Container parsed with MediaInfo (pymediainfo)", reference="ISO/IEC 14496-12 and 14496-14 (MP4); QuickTime File Format; RIFF AVI",
+        measurements=[Measurement(label, general.get(key)) for label, key in (
+            ("container format", "format"), ("writing application", "writing_application"),
+            ("writing library", "writing_library"), ("encoded date", "encoded_date"), ("tagged date", "tagged_date"),
+            ("recorded date", "recorded_date"), ("make", "comapplequicktimemake"), ("model", "comapplequicktimemodel"),
+            ("software", "comapplequicktimesoftware"), ("location (ISO 6709)", "comapplequicktimelocationiso6709"),
+            ("duration", "duration"), ("frame rate", "frame_rate"))],
+        limitations=["Container tags are easy to edit; consistent tags do not show that a video is authentic."],
+    )
+    findings = [summary]
+    hits = [(key, str(general[key]), name) for key in ("writing_application", "writing_library", "encoded_library",
+                                                       "comapplequicktimesoftware", "encoder")
+            if general.get(key) and (name := match_editor(str(general[key])))]
+    if hits:
+        findings.append(Finding(
+            title="Editing or conversion software named in the container",
+            explanation=(
+                f"The container names {', '.join(sorted({h[2] for h in hits}))}. Cameras and phones write their own "
+                "names here; these tags show the file was written (re-encoded or re-packaged) by that software "
+                "after recording. They do not show what, if anything, was changed in the pictures."),
+            strength=Strength.MODERATE, score=0.6, method="Search of container tags for the names of editing and conversion software",
+            reference="Gloe, Fischer & Kirchner, 'Forensic analysis of video file formats', Digital Investigation 11, 2014",
+            measurements=[Measurement(key, text, note=name) for key, text, name in hits],
+            limitations=["Platforms re-encode every upload with such software; it is the rule, not the exception, for shared videos."],
+        ))
+    return AnalyserOutput(findings=findings, appendix=entries)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _parse_exif_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value.strip()[:19].replace("-", ":"), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _parse_iso_date(value: str) -> datetime | None:
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)
+    return parsed
+
+
+def _parse_offset(value: str) -> timedelta | None:
+    try:
+        sign = -1 if value.strip().startswith("-") else 1
+        hours, minutes = value.strip().lstrip("+-").split(":")[:2]
+        return sign * timedelta(hours=int(hours), minutes=int(minutes))
+    except ValueError:
+        return None
+
+
+def _span(delta: timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _short(text: str) -> str:
+    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+    return text if len(text) <= MAX_APPENDIX_VALUE else f"{text[:MAX_APPENDIX_VALUE]}... ({len(text)} characters)"
