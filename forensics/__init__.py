@@ -1,3 +1,10 @@
 """forensics: examine photos and videos for signs of manipulation, with a chain-of-custody report."""
 
+import os
+
 __version__ = "0.1.0"
+
+# OpenCV and its bundled FFmpeg log decoder complaints straight to stderr, which would break the CLI's
+# one-line errors; what matters is reported through our own results. Set before any module imports cv2.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET

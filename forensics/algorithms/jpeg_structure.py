@@ -5,8 +5,9 @@ RSTn and TEM) a 2-byte big-endian length that counts itself. After SOS, entropy-
 next marker that is not a stuffed 0xFF00 or a restart marker. Quantisation tables are stored in zig-zag
 order (Annex A.3.6); they are returned here in natural (row-major) order.
 
-The parser never raises on malformed input: it stops at the first inconsistency and says why in
-``JpegStructure.problems``; every loop advances, so hostile input cannot make it spin.
+The parser never raises on malformed input: it skips extraneous bytes between segments (as libjpeg does),
+stops at a segment that runs past the end, and says what it met in ``JpegStructure.problems``; every loop
+advances, so hostile input cannot make it spin.
 """
 
 from __future__ import annotations
@@ -120,8 +121,14 @@ def parse_jpeg(data: bytes) -> JpegStructure:
     offset, size = 2, len(data)
     while offset < size:
         if data[offset] != 0xFF:
-            structure.problems.append(f"expected a marker at byte {offset}, found 0x{data[offset]:02X}")
-            return structure
+            # libjpeg skips such bytes with "Corrupt JPEG data: N extraneous bytes before marker"; so do we.
+            following = data.find(b"\xff", offset)
+            if following < 0:
+                structure.problems.append(f"{size - offset} bytes of garbage at byte {offset} and no further marker")
+                return structure
+            structure.problems.append(f"{following - offset} extraneous bytes before the marker at byte {following}")
+            offset = following
+            continue
         while offset + 1 < size and data[offset + 1] == 0xFF:  # fill bytes before a marker are allowed
             offset += 1
         if offset + 1 >= size:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from datetime import datetime, timedelta
 
 import cv2
@@ -13,6 +15,7 @@ import numpy as np
 
 from forensics.algorithms.exif import Exif, read_exif
 from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
+from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import JpegStructure, parse_jpeg
 from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
 from forensics.algorithms.png_chunks import PngStructure, parse_png
@@ -38,6 +41,8 @@ REFERENCES = {
                 "EXIF 2.32 (CIPA DC-008) tags Software/ProcessingSoftware; XMP (ISO 16684-1) CreatorTool and xmpMM:History",
     "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized, OffsetTime and GPS time stamps",
     "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
+    "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
+              "Kornblum, 'Using JPEG quantization tables to identify imagery processed by software', Digital Investigation 5, 2008",
     "ai": "IPTC Digital Source Type vocabulary (trainedAlgorithmicMedia); C2PA 2.1 specification; "
           "generator-specific PNG text keys (Automatic1111 'parameters', ComfyUI 'prompt'/'workflow')",
 }
@@ -80,6 +85,7 @@ class MetadataAnalyser(Analyser):
         findings += _date_findings(meta, context.received_utc)
         findings += _thumbnail_findings(meta, media)
         findings += _dimension_findings(meta, media)
+        findings += _camera_table_findings(meta)
         return AnalyserOutput(findings=findings, warnings=meta.problems, appendix=_appendix(meta))
 
 
@@ -323,7 +329,10 @@ def _date_finding(measurements: list[Measurement], issues: list[str], strength: 
 def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     if meta.exif.thumbnail is None or media.pixels is None:
         return []
-    decoded = cv2.imdecode(np.frombuffer(meta.exif.thumbnail, np.uint8), cv2.IMREAD_COLOR)
+    try:
+        decoded = cv2.imdecode(np.frombuffer(meta.exif.thumbnail, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV asserts on empty buffers instead of returning None
+        decoded = None
     if decoded is None or min(decoded.shape[:2]) < 8:
         return [Finding(
             title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
@@ -400,6 +409,67 @@ def _dimension_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
         reference="EXIF 2.32 (CIPA DC-008) tags 0xA002/0xA003",
         measurements=[Measurement("EXIF width x height", list(recorded), "pixels"), Measurement("actual width x height", list(actual), "pixels")],
         limitations=["Several camera models write the sensor size or zero here."],
+    )]
+
+
+def camera_name(make: str | None, model: str | None) -> str | None:
+    """"Make Model" without the make repeated ("Canon Canon EOS 30D" -> "Canon EOS 30D"), or None."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if not make and not model:
+        return None
+    return model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip()
+
+
+@cache
+def camera_signatures() -> dict[str, dict]:
+    text = resources.files("forensics.data").joinpath("camera_signatures.json").read_text("utf-8")
+    return json.loads(text)["signatures"]
+
+
+def _camera_table_findings(meta: ImageMetadata) -> list[Finding]:
+    camera = camera_name(meta.exif.make, meta.exif.model)
+    tables = meta.jpeg.quantisation_tables if meta.jpeg else {}
+    if not camera or 0 not in tables:
+        return []
+    known = camera_signatures().get(tables_digest(tables), {"cameras": []})["cameras"]
+    quality = ijg_quality(tables)
+    nearest, rms = nearest_ijg_quality(tables[0])
+    cameras_seen = {c for entry in camera_signatures().values() for c in entry["cameras"]}
+    if camera in known:
+        verdict, strength, explanation = "consistent", Strength.NONE, (
+            f"The file's quantisation tables are those recorded from an unedited photo taken by a {camera}.")
+    elif quality is not None and camera in cameras_seen:
+        verdict, strength, explanation = "inconsistent", Strength.WEAK, (
+            f"The file says it comes from a {camera}, but its quantisation tables are the standard IJG (libjpeg) "
+            f"tables at quality {quality}, which software such as Pillow, OpenCV, GIMP and many web services write; "
+            f"the {camera} originals we hold use other tables. Cameras use several tables (one per quality "
+            "setting), so this is weak support for a re-save by software.")
+    elif quality is not None:
+        verdict, strength, explanation = "unknown", Strength.NONE, (
+            f"The quantisation tables are the standard IJG (libjpeg) tables at quality {quality}. Software such as "
+            "Pillow, OpenCV and GIMP writes these, and so do some cameras; we hold no original from a "
+            f"{camera} to say which tables it uses, so no comparison is possible.")
+    else:
+        verdict, strength, explanation = "unknown", Strength.NONE, (
+            f"The quantisation tables are not IJG tables (nearest IJG quality {nearest}, RMS difference {rms:.1f}); "
+            + (f"they match tables recorded from {', '.join(known[:3])}." if known else
+               f"we hold no original from a {camera} with these tables, so no comparison is possible."))
+    return [Finding(
+        title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
+        strength=strength, score=0.3 if strength is Strength.WEAK else 0.0,
+        method="Digest of the quantisation tables compared with tables of camera originals and with the IJG tables",
+        reference=REFERENCES["tables"],
+        measurements=[
+            Measurement("claimed camera", camera), Measurement("verdict", verdict),
+            Measurement("IJG quality (exact match)", quality), Measurement("nearest IJG quality", nearest),
+            Measurement("RMS difference from that IJG table", round(rms, 2)),
+            Measurement("cameras known to write these tables", known or None),
+        ],
+        limitations=[
+            "The table of camera signatures is small (camera originals of the development corpus); cameras use "
+            "different tables at different quality settings, so 'unknown' is the usual answer.",
+            "An editor can re-use a camera's tables, so a match does not prove the file is a camera original.",
+        ],
     )]
 
 

@@ -10,14 +10,15 @@ input of the analysers after it.
 from __future__ import annotations
 
 import io
-import struct
+from contextlib import contextmanager
+from typing import Iterator
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile
 
 from forensics.errors import BadInputError
 from forensics.media.sniff import FileType, sniff
@@ -102,7 +103,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
             warnings=("no HEIF decoder is installed here: pixels were not decoded",),
         )
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _strict_pillow():
             warnings.simplefilter("ignore")
             image = Image.open(io.BytesIO(data))
             width, height = image.size
@@ -118,11 +119,11 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
             mode_name, channels, bit_depth = _PIL_MODES.get(image.mode, (image.mode, len(image.getbands()), 8))
             bit_depth = _stored_bit_depth(file_type, data, image) or bit_depth
             image.seek(0)
-            _load_strictly(image)
+            image.load()
             pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
     except BadInputError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error, EOFError, MemoryError) as error:
+    except Exception as error:  # Pillow's plugins raise many types (TypeError, KeyError ...) on hostile files
         raise BadInputError(path, f"{file_type.format} image data cannot be decoded ({_describe(error)})") from error
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
@@ -163,13 +164,14 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
     )
 
 
-def _load_strictly(image: Image.Image) -> None:
-    """Decode, refusing truncated data. WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES to True when
-    imported, which would silently grey-fill a truncated evidence file; the flag is pinned for this call."""
+@contextmanager
+def _strict_pillow() -> Iterator[None]:
+    """Refuse truncated data while decoding. WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES to True when
+    imported, which would silently grey-fill a truncated evidence file (and relax chunk checks at open)."""
     previous = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
-        image.load()
+        yield
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
 

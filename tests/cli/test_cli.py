@@ -158,3 +158,13 @@ def test_version_help_and_usage_errors():
     assert help_text.returncode == 0 and "--report" in help_text.stdout
     usage = run("analyze")
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_broken_video_gives_exactly_one_line_on_stderr(tmp_path, video_file):
+    # OpenCV and FFmpeg write their own complaints to file descriptor 2; they must not reach the user.
+    broken = tmp_path / "broken.avi"
+    broken.write_bytes(video_file.read_bytes()[:400])
+    result = subprocess.run([sys.executable, "-m", "forensics", "analyze", str(broken), "--case", str(tmp_path / "case")],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert result.returncode == EXIT_BAD_INPUT
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: broken.avi"), result.stderr

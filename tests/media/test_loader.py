@@ -173,3 +173,17 @@ def test_truncated_jpeg_is_refused_even_after_weasyprint_relaxed_pillow(tmp_path
     path.write_bytes(jpeg_file.read_bytes()[:600])
     with pytest.raises(BadInputError, match="truncated"):
         load_media(path)
+
+
+def test_any_decoder_exception_becomes_bad_input(tmp_path, monkeypatch):
+    from PIL import Image as PilImage
+
+    path = tmp_path / "x.png"
+    PilImage.fromarray(textured_rgb(10, 10)).save(path)
+
+    def explode(self):
+        raise TypeError("Missing dimensions")  # what Pillow's TIFF plugin raises on some RAW files
+
+    monkeypatch.setattr(PilImage.Image, "load", explode)
+    with pytest.raises(BadInputError, match="Missing dimensions"):
+        load_media(path)

@@ -1,0 +1,233 @@
+"""Metadata findings on files whose metadata the test wrote itself."""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from pathlib import Path
+
+import exifread
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from forensics.analyzers import AnalysisContext
+from forensics.analyzers.metadata import MetadataAnalyser
+from forensics.algorithms.png_chunks import parse_png
+from forensics.errors import BadInputError
+from forensics.media import load_media
+from tests.conftest import CORPUS, textured_rgb
+from tests.exif_builder import ASCII, RATIONAL, SHORT, build_exif
+
+CONTEXT = AnalysisContext("E001", "photo.jpg", received_utc="2026-11-23T10:00:00.000000Z")
+# A camera we hold no original of: its quantisation tables cannot be compared with anything.
+CAMERA = {0x010F: (ASCII, "Acme"), 0x0110: (ASCII, "Acme Cam 1"), 0x0132: (ASCII, "2024:05:01 10:00:00")}
+CAPTURE = {0x9003: (ASCII, "2024:05:01 10:00:00"), 0x9004: (ASCII, "2024:05:01 10:00:00")}
+
+
+def jpeg_with(tmp_path: Path, pixels: np.ndarray, exif: bytes | None = None, name: str = "photo.jpg", **extra) -> Path:
+    path = tmp_path / name
+    Image.fromarray(pixels).save(path, quality=92, **({"exif": exif} if exif else {}), **extra)
+    return path
+
+
+def thumbnail_of(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).resize((160, 120), Image.Resampling.BOX).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def analyse(path: Path):
+    return MetadataAnalyser().analyse(load_media(path), CONTEXT)
+
+
+def by_title(output) -> dict:
+    return {f.title: f for f in output.findings}
+
+
+def values(finding) -> dict:
+    return {m.name: m.value for m in finding.measurements}
+
+
+def test_camera_original_like_file_raises_no_indication(tmp_path):
+    pixels = textured_rgb(480, 640)
+    path = jpeg_with(tmp_path, pixels, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels)))
+    output = analyse(path)
+    assert [f.strength.value for f in output.findings if f.strength.value != "none"] == []
+    summary = values(by_title(output)["Metadata summary"])
+    assert (summary["camera make"], summary["camera model"]) == ("Acme", "Acme Cam 1")
+    assert summary["EXIF thumbnail present"] is True
+    thumbnail = by_title(output)["EXIF thumbnail compared with the main image"]
+    assert values(thumbnail)["correlation under that transform"] > 0.95
+
+
+def test_summary_values_agree_with_exifread(tmp_path):
+    gps = {0x0001: (ASCII, "S"), 0x0002: (RATIONAL, [(33, 1), (51, 1), (5400, 100)]),
+           0x0003: (ASCII, "E"), 0x0004: (RATIONAL, [(151, 1), (12, 1), (3000, 100)])}
+    path = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif({**CAMERA, 0x0112: (SHORT, 6)}, CAPTURE, gps=gps))
+    summary = values(by_title(analyse(path))["Metadata summary"])
+    with open(path, "rb") as handle:
+        reference = exifread.process_file(handle, details=False)
+    assert summary["camera model"] == str(reference["Image Model"])
+    assert summary["EXIF orientation"] == 6
+    assert summary["GPS latitude"] == pytest.approx(-(33 + 51 / 60 + 54 / 3600), abs=1e-6)
+    assert summary["GPS longitude"] == pytest.approx(151 + 12 / 60 + 30 / 3600, abs=1e-6)
+
+
+def test_editor_in_software_tag_is_moderate(tmp_path):
+    exif = build_exif({**CAMERA, 0x0131: (ASCII, "Adobe Photoshop 25.0 (Windows)")}, CAPTURE)
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Editing software named in the metadata"]
+    assert finding.strength.value == "moderate" and finding.score == 0.6
+    assert values(finding) == {"EXIF Software": "Adobe Photoshop 25.0 (Windows)"}
+
+
+def test_camera_firmware_in_software_tag_is_not_an_editor(tmp_path):
+    for firmware in ("5.1.1", "Ver.1.00", "BS685BWYx08237", "fw 05.15 prm 07.53", "Kodak Digital Central Lab System"):
+        exif = build_exif({**CAMERA, 0x0131: (ASCII, firmware)}, CAPTURE)
+        titles = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))
+        assert "Editing software named in the metadata" not in titles, firmware
+
+
+def test_xmp_history_names_the_editor(tmp_path):
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" '
+           b'xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+           b'xmp:ModifyDate="2024-06-01T12:00:00Z">'
+           b'<xmpMM:History><rdf:Seq><rdf:li stEvt:action="saved" stEvt:when="2024-06-01T12:00:00Z" '
+           b'stEvt:softwareAgent="Adobe Lightroom Classic 13.0"/></rdf:Seq></xmpMM:History>'
+           b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    path = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, CAPTURE), xmp=xmp)
+    output = analyse(path)
+    editor = by_title(output)["Editing software named in the metadata"]
+    assert any(m.note == "Adobe Lightroom" for m in editor.measurements)
+    dates = by_title(output)["Date and time consistency"]
+    assert dates.strength.value == "weak" and "XMP xmp:ModifyDate" in dates.explanation
+    assert any(e.group == "XMP history" and "Lightroom" in e.value for e in output.appendix)
+
+
+def test_stable_diffusion_parameters_in_png_are_strong(tmp_path):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a photo of a cat, Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    path = tmp_path / "gen.png"
+    Image.fromarray(textured_rgb(64, 64)).save(path, pnginfo=info)
+    finding = by_title(analyse(path))["Metadata names an AI image generator"]
+    assert finding.strength.value == "strong" and finding.score == 0.9
+
+
+def test_compressed_png_text_is_read_and_bounded(tmp_path):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "GIMP 2.10.36", zip=True)
+    path = tmp_path / "z.png"
+    Image.fromarray(textured_rgb(32, 32)).save(path, pnginfo=info)
+    output = analyse(path)
+    assert values(by_title(output)["Editing software named in the metadata"]) == {"PNG zTXt 'Software'": "GIMP 2.10.36"}
+
+    bomb = tmp_path / "bomb.png"
+    data = path.read_bytes()
+    body = b"Comment\x00\x00" + zlib.compress(b"A" * (64 * 1024 * 1024), 9)
+    chunk = len(body).to_bytes(4, "big") + b"zTXt" + body + zlib.crc32(b"zTXt" + body).to_bytes(4, "big")
+    bomb.write_bytes(data[:33] + chunk + data[33:])
+    assert any("inflates beyond" in p for p in parse_png(bomb.read_bytes()).problems)
+    with pytest.raises(BadInputError, match="too large"):  # Pillow refuses such files before we see them
+        load_media(bomb)
+
+
+def test_swapped_thumbnail_is_strong(tmp_path):
+    pixels = textured_rgb(480, 640)
+    other = np.ascontiguousarray(np.rot90(textured_rgb(640, 480, seed=9)))[::-1].copy()
+    other[:, :320] = 255 - other[:, :320]
+    path = jpeg_with(tmp_path, pixels, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(other)))
+    finding = by_title(analyse(path))["EXIF thumbnail compared with the main image"]
+    assert finding.strength.value == "strong"
+
+
+def test_mirrored_main_image_is_moderate_and_rotation_weak(tmp_path):
+    pixels = textured_rgb(480, 640, seed=3)
+    exif = build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels))
+    mirrored = analyse(jpeg_with(tmp_path, np.ascontiguousarray(pixels[:, ::-1]), exif, name="m.jpg"))
+    finding = by_title(mirrored)["EXIF thumbnail compared with the main image"]
+    assert finding.strength.value == "moderate"
+    assert values(finding)["best-matching transform of the main image"] == "mirrored left-right"
+    rotated = analyse(jpeg_with(tmp_path, np.ascontiguousarray(np.rot90(pixels)), exif, name="r.jpg"))
+    assert by_title(rotated)["EXIF thumbnail compared with the main image"].strength.value == "weak"
+
+
+def test_modify_date_after_capture_and_future_date_are_weak(tmp_path):
+    exif = build_exif({**CAMERA, 0x0132: (ASCII, "2024:05:03 09:00:00")}, CAPTURE)
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Date and time consistency"]
+    assert finding.strength.value == "weak" and "1.9 days" not in finding.explanation and "after the photo" in finding.explanation
+    future = build_exif(CAMERA, {0x9003: (ASCII, "2031:01:01 00:00:00")})
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), future, name="f.jpg")))["Date and time consistency"]
+    assert "after the file was received" in finding.explanation
+
+
+def test_android_placeholder_digitized_date_is_not_an_inconsistency(tmp_path):
+    exif = build_exif(CAMERA, {0x9003: (ASCII, "2024:05:01 10:00:00"), 0x9004: (ASCII, "2002:12:08 12:00:00")})
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Date and time consistency"]
+    assert finding.strength.value == "none"
+
+
+def test_exif_size_mismatch_is_weak(tmp_path):
+    exif = build_exif(CAMERA, {**CAPTURE, 0xA002: (SHORT, 4000), 0xA003: (SHORT, 3000)})
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Image size differs from the size recorded in EXIF"]
+    assert values(finding) == {"EXIF width x height": [4000, 3000], "actual width x height": [80, 60]}
+
+
+def test_no_metadata_is_an_observation(tmp_path):
+    output = analyse(jpeg_with(tmp_path, textured_rgb(60, 80)))
+    assert by_title(output)["No camera metadata"].strength.value == "none"
+    assert all(f.strength.value == "none" for f in output.findings)
+
+
+def test_corrupt_exif_gives_warnings_not_a_crash(tmp_path):
+    exif = bytearray(build_exif(CAMERA, CAPTURE))
+    exif[20:40] = b"\xff" * 20  # break the IFD0 entry table
+    output = analyse(jpeg_with(tmp_path, textured_rgb(60, 80), bytes(exif)))
+    assert output.findings  # partial results
+
+
+def test_metadata_strings_survive_json_round_trip(tmp_path):
+    exif = build_exif({**CAMERA, 0x0131: (ASCII, '<img src="file:///etc/passwd">')}, CAPTURE)
+    output = analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif))
+    assert any(e.value == '<img src="file:///etc/passwd">' for e in output.appendix)
+    json.dumps([e.__dict__ for e in output.appendix])
+
+
+def test_video_container_encoder_is_reported(video_file):
+    media = load_media(video_file)
+    output = MetadataAnalyser().analyse(media, CONTEXT)
+    # OpenCV writes AVI through FFmpeg's libavformat, which names itself "Lavf..." in the container.
+    finding = by_title(output)["Editing or conversion software named in the container"]
+    assert finding.strength.value == "moderate"
+    assert any(m.value.startswith("Lavf") for m in finding.measurements)
+    assert not any(e.name == "complete_name" for e in output.appendix)  # the case's own path is not evidence
+
+
+@pytest.mark.corpus
+def test_corpus_editor_files_are_flagged_and_firmware_files_are_not():
+    folder = CORPUS / "metadata" / "metadata-extractor" / "jpg"
+    for name in ("Photoshop (2).jpg", "Issue 525.jpg", "issue 121.jpg"):
+        assert "Editing software named in the metadata" in by_title(analyse(folder / name)), name
+    for name in ("Apple iPhone 4S.jpg", "Nikon D40.jpg", "Canon EOS 30D (4).jpg", "Samsung GT-I9000 (Galaxy S).jpg"):
+        output = analyse(folder / name)
+        assert all(f.strength.rank < 2 for f in output.findings), name
+
+
+def test_empty_thumbnail_is_reported_not_a_crash(jpeg_file):
+    from forensics.algorithms.exif import Exif
+    from forensics.analyzers.metadata import ImageMetadata, _thumbnail_findings
+
+    findings = _thumbnail_findings(ImageMetadata(exif=Exif(thumbnail=b"")), load_media(jpeg_file))
+    assert [f.title for f in findings] == ["EXIF thumbnail cannot be decoded"]
+
+
+def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
+    from forensics.analyzers.metadata import camera_signatures
+
+    held = {c for entry in camera_signatures().values() if entry["ijg_quality"] is None for c in entry["cameras"]}
+    assert "NIKON D40" in held  # a camera whose originals we hold, with its own (non-IJG) tables
+    exif = build_exif({0x010F: (ASCII, "NIKON CORPORATION"), 0x0110: (ASCII, "NIKON D40")}, CAPTURE)
+    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Camera make/model compared with the JPEG quantisation tables"]
+    assert finding.strength.value == "weak"
+    assert values(finding)["verdict"] == "inconsistent" and values(finding)["IJG quality (exact match)"] == 92
