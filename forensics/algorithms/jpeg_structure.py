@@ -193,3 +193,20 @@ def _read_dqt(structure: JpegStructure, payload: bytes) -> None:
         structure.quantisation_tables[index] = natural.reshape(8, 8)
         structure.quantisation_precision[index] = 16 if width == 2 else 8
         position += 1 + 64 * width
+
+
+def mpf_image_count(app2_payload: bytes) -> int | None:
+    """Number of images an MPO file declares (CIPA DC-007: "MPF\\0", a TIFF header, tag 0xB001 NumberOfImages)."""
+    if not app2_payload.startswith(b"MPF\x00") or len(app2_payload) < 16:
+        return None
+    tiff = app2_payload[4:]
+    order = {b"II": "little", b"MM": "big"}.get(tiff[:2])
+    if order is None:
+        return None
+    ifd = int.from_bytes(tiff[4:8], order)
+    count = int.from_bytes(tiff[ifd : ifd + 2], order) if ifd + 2 <= len(tiff) else 0
+    for index in range(min(count, 64)):
+        entry = tiff[ifd + 2 + 12 * index : ifd + 14 + 12 * index]
+        if len(entry) == 12 and int.from_bytes(entry[:2], order) == 0xB001:
+            return int.from_bytes(entry[8:12], order)
+    return None

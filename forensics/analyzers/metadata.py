@@ -16,7 +16,7 @@ import numpy as np
 from forensics.algorithms.exif import Exif, read_exif
 from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
-from forensics.algorithms.jpeg_structure import JpegStructure, parse_jpeg
+from forensics.algorithms.jpeg_structure import JpegStructure, mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
 from forensics.algorithms.png_chunks import PngStructure, parse_png
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
@@ -59,6 +59,7 @@ class ImageMetadata:
     comments: list[str] = field(default_factory=list)
     c2pa: dict | None = None
     c2pa_state: str = "no C2PA manifest"
+    mpf_images: int | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -105,6 +106,8 @@ def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
         irb = b"".join(s.payload(data) for s, kind in app_segments if kind == "Photoshop IRB")
         meta.photoshop = parse_irb(irb) if irb else None
         meta.icc = parse_icc(assemble_jpeg_icc([s.payload(data) for s, kind in app_segments if kind == "ICC profile"]))
+        meta.mpf_images = next((n for s, kind in app_segments if kind == "Multi-Picture Format"
+                                if (n := mpf_image_count(s.payload(data)))), None)
     if file_format == "PNG":
         meta.png = parse_png(data)
         meta.problems += [f"PNG structure: {p}" for p in meta.png.problems]
@@ -163,7 +166,10 @@ def _summary(meta: ImageMetadata, media: Media) -> Finding:
     if meta.jpeg:
         order = [f"{s.name} {kind}" for s, kind in meta.jpeg.app_segments(media.data or b"")]
         measurements.append(Measurement("APP/COM segments in order", order or ["none"]))
-        measurements.append(Measurement("bytes after end of image", meta.jpeg.bytes_after_eoi, "bytes"))
+        measurements.append(Measurement("bytes after end of image", meta.jpeg.bytes_after_eoi, "bytes",
+                                        note="MPO files store their further images here" if meta.mpf_images else None))
+        if meta.mpf_images:
+            measurements.append(Measurement("images in the multi-picture (MPO) file", meta.mpf_images))
     if meta.png:
         measurements.append(Measurement("PNG chunks in order", [c.kind for c in meta.png.chunks][:60]))
     stripped = not exif.tags and not meta.xmp

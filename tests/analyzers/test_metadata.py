@@ -231,3 +231,19 @@ def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
     finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Camera make/model compared with the JPEG quantisation tables"]
     assert finding.strength.value == "weak"
     assert values(finding)["verdict"] == "inconsistent" and values(finding)["IJG quality (exact match)"] == 92
+
+
+@pytest.mark.corpus
+def test_mpo_image_count_agrees_with_pillow():
+    compared = 0
+    for path in sorted((CORPUS / "metadata" / "pillow").glob("*.mpo")):
+        try:  # several of Pillow's MPO test files are malformed on purpose
+            with Image.open(path) as reference:
+                expected = reference.n_frames
+            media = load_media(path)
+        except (SyntaxError, OSError, BadInputError):
+            continue
+        summary = values(by_title(MetadataAnalyser().analyse(media, CONTEXT))["Metadata summary"])
+        assert summary["images in the multi-picture (MPO) file"] == expected, path.name
+        compared += 1
+    assert compared >= 3
