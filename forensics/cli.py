@@ -162,6 +162,19 @@ def _case_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from forensics.evaluation.harness import run
+
+    return run(Path(args.corpus), Path(args.out) if args.out else None, Path(args.cache), args.seed, args.ship,
+               args.analyser or None)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from forensics.evaluation.bench import run
+
+    return run(Path(args.corpus), args.repeats, args.batch, args.quick)
+
+
 # ------------------------------------------------------------------------------------------- helpers
 
 
@@ -265,6 +278,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="PDF", help="where to write the PDF (default: DIR/reports/latest.pdf)")
     report.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     report.set_defaults(handler=_report)
+
+    from forensics.evaluation import DEFAULT_CORPUS
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure each analyser's error rates on the shared corpus",
+                                   description="Evaluate analysers on labelled corpus files and generated manipulations; "
+                                               "print AUC and true/false-positive rates per verbal level.")
+    evaluate.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="the shared corpus (default %(default)s)")
+    evaluate.add_argument("--out", metavar="DIR", help="also write DIR/error_rates.json")
+    evaluate.add_argument("--cache", default=str(Path.home() / ".cache" / "forensics" / "eval"), help="where generated cases are kept")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--analyser", action="append", help="evaluate only this analyser (repeatable)")
+    evaluate.add_argument("--ship", action="store_true", help="write the results into the package (the file reports cite)")
+    evaluate.set_defaults(handler=_eval)
+
+    bench = commands.add_parser("bench", parents=[common], help="time every stage on a 12 MP JPEG, a 1 MP PNG and a 10 s 720p video")
+    bench.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="takes the 12 MP JPEG from here when present")
+    bench.add_argument("--repeats", type=int, default=5, help="runs per stage; medians are printed")
+    bench.add_argument("--batch", type=int, default=16, help="files in the throughput test")
+    bench.add_argument("--quick", action="store_true", help="small inputs and one repeat (a smoke test)")
+    bench.set_defaults(handler=_bench)
 
     case = commands.add_parser("case", help="create, fill, inspect and verify a case")
     case_commands = case.add_subparsers(title="case commands", metavar="COMMAND", required=True)

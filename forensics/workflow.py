@@ -24,7 +24,7 @@ from forensics.errors import BadInputError, CaseError
 from forensics.media import Limits, load_media
 from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
 
-_LIBRARIES = ["numpy", "scipy", "opencv-python-headless", "pillow", "exifread", "jinja2", "weasyprint"]
+_LIBRARIES = ["numpy", "scipy", "opencv-python-headless", "pillow", "exifread", "jinja2", "weasyprint", "pymediainfo", "c2pa-python"]
 
 
 def environment() -> dict[str, str]:
@@ -156,6 +156,7 @@ def case_results(case: Case) -> ResultsDocument:
 
 def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
     """Render the case's report to ``output_path``; return (report id, SHA-256 of the PDF)."""
+    from forensics.evaluation.harness import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
 
     document = case_results(case)
@@ -167,6 +168,7 @@ def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
         chain_verified=verification.ok,
         chain_problems=verification.problems,
         generated_utc=utc_now(),
+        error_rates=shipped_error_rates(),
     )
     try:
         pdf = render_pdf(report)

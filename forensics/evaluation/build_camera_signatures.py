@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from forensics.algorithms.jpeg_quality import ijg_quality, tables_digest
+from forensics.evaluation import DEFAULT_CORPUS
 from forensics.algorithms.software_signatures import match_editor
 from forensics.analyzers.metadata import _software_sources, camera_name, read_image_metadata
 
@@ -41,7 +42,7 @@ def build(corpus: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args(argv)
     table = build(args.corpus)
     OUTPUT.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.algorithms.exif import read_exif
+from forensics.evaluation import DEFAULT_CORPUS
 from forensics.algorithms.jpeg_structure import parse_jpeg
 
 FIELDS = ["make", "model", "software", "date_original", "orientation", "width", "height", "gps_latitude", "gps_longitude"]
@@ -156,7 +157,7 @@ def _compare_file(source: str, path: Path, theirs: dict[str, object], timings: l
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args(argv)
     if not (args.corpus / "metadata").is_dir():
         print(f"corpus not found at {args.corpus}; nothing to evaluate", file=sys.stderr)

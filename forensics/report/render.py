@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -48,6 +48,7 @@ class ReportInput:
     chain_verified: bool
     chain_problems: list[str]
     generated_utc: str
+    error_rates: dict = field(default_factory=dict)  # the shipped evaluation results (forensics eval --ship)
 
     @property
     def head(self) -> Event:
@@ -70,6 +71,7 @@ def render_html(report: ReportInput) -> str:
     )
     environment.filters["strength_words"] = lambda s: STRENGTH_WORDS[Strength(s)]
     environment.filters["value"] = format_value
+    environment.filters["interval"] = format_interval
     environment.globals["analyser_template"] = lambda name: environment.select_template(
         [f"analysers/{name}.html", "analysers/generic.html"]
     )
@@ -121,6 +123,15 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def format_interval(interval: dict, percent: bool = True) -> str:
+    """A measured rate as "12.0 % (95 % CI 4.0-25.0 %)", or an AUC as "0.924 (95 % CI 0.854-0.977)"."""
+    if interval.get("value") is None or interval["value"] != interval["value"]:
+        return "not measurable"
+    if not percent:
+        return f"{interval['value']:.3f} (95 % CI {interval['low']:.3f}-{interval['high']:.3f})"
+    return f"{100 * interval['value']:.1f} % (95 % CI {100 * interval['low']:.1f}-{100 * interval['high']:.1f} %)"
+
+
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
     generated = datetime.strptime(report.generated_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
@@ -153,4 +164,5 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "tool_version": __version__,
         "platform": platform.platform(),
         "strengths": [(s.value, STRENGTH_WORDS[s]) for s in Strength],
+        "error_rates": report.error_rates,
     }

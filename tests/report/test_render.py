@@ -104,3 +104,21 @@ def test_failed_chain_is_stated_in_the_report(tmp_path, jpeg_file):
         text = pdf_text(render_pdf(report_input(case)))
     assert "did NOT verify" in text
     assert "event #2" in text
+
+
+def test_report_without_shipped_error_rates_says_none_can_be_stated(tmp_path, jpeg_file):
+    with analysed_case(tmp_path, jpeg_file) as case:
+        text = pdf_text(render_pdf(report_input(case)))  # report_input passes no error rates
+    assert "no method's error rate can be stated" in text.replace("\n", " ")
+
+
+def test_report_cites_the_shipped_error_rates(tmp_path, jpeg_file):
+    from dataclasses import replace
+
+    from forensics.evaluation.harness import shipped_error_rates
+
+    rates = shipped_error_rates()
+    with analysed_case(tmp_path, jpeg_file) as case:
+        text = pdf_text(render_pdf(replace(report_input(case), error_rates=rates))).replace("\n", " ")
+    assert "Known error rates" in text
+    assert f"Cases: {rates['analysers']['metadata']['cases']}" in text

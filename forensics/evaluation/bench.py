@@ -1,0 +1,163 @@
+"""Time every stage on standard inputs; print medians, the ratio to one decode, peak memory and throughput.
+
+    forensics bench [--repeats 5] [--batch 16] [--quick]
+
+Inputs: a 12-megapixel camera JPEG (the largest camera original of ``metadata/metadata-extractor/jpg`` in
+the corpus, or a generated 4000 x 3000 JPEG without it), a 1-megapixel PNG and a 10-second 720p video
+(both generated). Stages: intake hashing, decode, each analyser, report rendering. The ratio of the total to
+one decode is the number to watch: decoding is the floor no analysis can beat. Peak RSS is read after each
+stage in a fresh process per input, so it shows which stage raised the peak. Throughput is measured on a
+batch of JPEGs analysed by 1 process and by one process per core.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.case.hashing import digest_file
+from forensics.media import load_media
+
+
+def make_inputs(folder: Path, corpus: Path, quick: bool) -> dict[str, Path]:
+    rng = np.random.default_rng(0)
+    inputs = {}
+    camera = _largest_camera_jpeg(corpus) if not quick else None
+    if camera is not None:
+        inputs[f"camera JPEG {_megapixels(camera):.0f} MP ({camera.name})"] = camera
+    else:
+        size = (800, 600) if quick else (4000, 3000)
+        path = folder / "generated.jpg"
+        Image.fromarray(_scene(size[1], size[0], rng)).save(path, quality=92)
+        inputs[f"generated JPEG {size[0] * size[1] / 1e6:.1f} MP"] = path
+    png = folder / "picture.png"
+    Image.fromarray(_scene(333 if quick else 1000, 333 if quick else 1000, rng)).save(png)
+    inputs["PNG 1 MP" if not quick else "PNG 0.1 MP"] = png
+    video = folder / "clip.mp4"
+    width, height, seconds = (320, 180, 1) if quick else (1280, 720, 10)
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (width, height))
+    background = _scene(height, width, rng)
+    for index in range(30 * seconds):
+        frame = np.roll(background, 4 * index, axis=1)
+        writer.write(frame)
+    writer.release()
+    inputs[f"video {width}x{height} {seconds} s (MPEG-4 Part 2)"] = video
+    return inputs
+
+
+def time_stages(path: Path, repeats: int) -> list[tuple[str, float, float]]:
+    """(stage, median seconds, peak RSS in MB after the stage) for one input, in this process."""
+    rows = []
+
+    def measure(name, function):
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            value = function()
+            times.append(time.perf_counter() - started)
+        rows.append((name, statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        return value
+
+    measure("intake hashing (MD5+SHA-1+SHA-256)", lambda: digest_file(str(path)))
+    media = measure("decode", lambda: load_media(path))  # video: open the container and decode the first frame
+    context = AnalysisContext("BENCH", path.name, received_utc="2026-01-01T00:00:00.000000Z")
+    for analyser in discover():
+        measure(f"analyser: {analyser.name}", lambda a=analyser: run_analysers(media, context, [a]))
+    measure("report rendering", lambda: _render(path, media, context))
+    return rows
+
+
+def _render(path: Path, media, context) -> None:
+    from forensics.case.custody import GENESIS_HASH, Event, event_hash
+    from forensics.evaluation.harness import shipped_error_rates
+    from forensics.report.render import ReportInput, render_pdf
+    from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
+
+    digests = digest_file(str(path))
+    document = ResultsDocument(
+        tool_version="bench", run=RunInfo("2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:01.000000Z", "bench"),
+        case=CaseInfo("bench", "BENCH", "bench", "bench"),
+        evidence=[EvidenceResult("E001", path.name, digests.size, media.file_type.mime, digests.md5, digests.sha1,
+                                 digests.sha256, run_analysers(media, context))],
+        environment={},
+    )
+    details = {"note": "bench"}
+    head = Event(1, "2026-01-01T00:00:00.000000Z", "bench", "case.created", details, GENESIS_HASH,
+                 event_hash(1, "2026-01-01T00:00:00.000000Z", "bench", "case.created", details, GENESIS_HASH))
+    render_pdf(ReportInput(document, [head], True, [], "2026-01-01T00:00:02.000000Z", shipped_error_rates()))
+
+
+def _analyse_one(path: str) -> None:
+    media = load_media(path)
+    run_analysers(media, AnalysisContext("BENCH", Path(path).name))
+
+
+def throughput(paths: list[Path], workers: int) -> float:
+    started = time.perf_counter()
+    if workers == 1:
+        for path in paths:
+            _analyse_one(str(path))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_analyse_one, map(str, paths)))
+    return len(paths) / (time.perf_counter() - started)
+
+
+def run(corpus: Path, repeats: int, batch: int, quick: bool) -> int:
+    repeats = 1 if quick else repeats
+    with tempfile.TemporaryDirectory(prefix="forensics-bench-") as folder:
+        inputs = make_inputs(Path(folder), corpus, quick)
+        print(f"machine: {os.cpu_count()} cores; {repeats} repeat(s) per stage; times are medians")
+        for label, path in inputs.items():
+            with ProcessPoolExecutor(1) as pool:  # a fresh process per input, so peak RSS is this input's
+                rows = pool.submit(time_stages, path, repeats).result()
+            decode = next(seconds for stage, seconds, _ in rows if stage == "decode")
+            analysis = sum(seconds for stage, seconds, _ in rows if stage.startswith("analyser"))
+            print(f"\n{label}: {path.stat().st_size / 1e6:.1f} MB")
+            print(f"  {'stage':<38} {'median':>10} {'x decode':>9} {'peak RSS':>10}")
+            for stage, seconds, rss in rows:
+                print(f"  {stage:<38} {seconds * 1000:>8.0f} ms {seconds / decode:>8.1f}x {rss:>7.0f} MB")
+            print(f"  {'decode + all analysers':<38} {(decode + analysis) * 1000:>8.0f} ms {(decode + analysis) / decode:>8.1f}x")
+        jpeg = next(iter(inputs.values()))
+        copies = [jpeg] * (max(2, batch // 4) if quick else batch)
+        single = throughput(copies, 1)
+        parallel = throughput(copies, os.cpu_count() or 1)
+        print(f"\nbatch of {len(copies)} x {jpeg.name}: {single:.2f} files/s on 1 process, "
+              f"{parallel:.2f} files/s on {os.cpu_count()} processes ({parallel / single:.2f}x)")
+    return 0
+
+
+def _largest_camera_jpeg(corpus: Path) -> Path | None:
+    folder = corpus / "metadata" / "metadata-extractor" / "jpg"
+    best, best_pixels = None, 0
+    for path in sorted(folder.glob("*.jpg")) if folder.is_dir() else []:
+        try:
+            with Image.open(path) as image:
+                pixels = image.size[0] * image.size[1]
+                image.load()
+        except Exception:
+            continue
+        if pixels > best_pixels and pixels <= 13_000_000:
+            best, best_pixels = path, pixels
+    return best
+
+
+def _megapixels(path: Path) -> float:
+    with Image.open(path) as image:
+        return image.size[0] * image.size[1] / 1e6
+
+
+def _scene(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([128 + 60 * np.sin(x / 97.0), 128 + 50 * np.cos((x + y) / 61.0), 128 + 40 * np.sin(y / 49.0)], -1)
+    return np.clip(base + rng.normal(0, 3, base.shape), 0, 255).astype(np.uint8)

@@ -1,0 +1,57 @@
+"""The evaluation harness: summaries from known outcomes, the shipped file, and end-to-end runs."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from forensics.evaluation.harness import SHIPPED, AnalyserEvaluation, CaseOutcome, EvalCase, run
+from tests.conftest import CORPUS
+
+
+def outcome(label: int, level: int, kind: str) -> CaseOutcome:
+    return CaseOutcome(EvalCase(Path("x.jpg"), label, kind, "test"), score=level / 3, level=level, seconds=0.01)
+
+
+def test_summary_counts_and_rates_from_known_outcomes():
+    evaluation = AnalyserEvaluation("metadata", "1.0.0", "edited?")
+    evaluation.outcomes = [outcome(1, 2, "re-saved"), outcome(1, 1, "re-saved"), outcome(1, 3, "spliced"),
+                           outcome(0, 0, "original"), outcome(0, 1, "original")]
+    summary = evaluation.summary(seed=0)
+    assert (summary["cases"], summary["positives"], summary["negatives"]) == (5, 3, 2)
+    assert summary["levels"]["weak"]["tpr"]["value"] == 1.0 and summary["levels"]["weak"]["fpr"]["value"] == 0.5
+    assert summary["levels"]["moderate"]["tpr"]["value"] == pytest.approx(2 / 3)
+    assert summary["levels"]["moderate"]["fpr"]["value"] == 0.0
+    # 6 (positive, negative) pairs; only the pair (1/3, 1/3) is tied, counting one half.
+    assert summary["auc"]["value"] == pytest.approx(5.5 / 6)
+    kinds = {k["kind"]: k for k in summary["by_kind"]}
+    assert kinds["re-saved"]["at_least_moderate"] == 1 and kinds["original"]["at_least_weak"] == 1
+
+
+def test_without_corpus_eval_says_so_and_succeeds(tmp_path, capsys):
+    assert run(tmp_path / "no-corpus", None, tmp_path / "cache", 0, ship=False) == 0
+    assert "corpus not found" in capsys.readouterr().out
+
+
+def test_shipped_error_rates_cover_the_metadata_analyser():
+    shipped = json.loads(SHIPPED.read_text())
+    metadata = shipped["analysers"]["metadata"]
+    assert metadata["cases"] >= 100 and {"weak", "moderate", "strong"} <= set(metadata["levels"])
+    assert shipped["tool_version"] and shipped["date"]
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_metadata_evaluation_runs_end_to_end_on_the_corpus(tmp_path, capsys):
+    assert run(CORPUS, tmp_path / "out", tmp_path / "cache", 0, ship=False, analysers=["metadata"]) == 0
+    written = json.loads((tmp_path / "out" / "error_rates.json").read_text())["analysers"]["metadata"]
+    assert written["negatives"] >= 20 and written["positives"] >= 100
+    assert written["auc"]["value"] > 0.8
+    assert written["levels"]["moderate"]["fpr"]["value"] <= 0.1
+    assert "true-positive rate" in capsys.readouterr().out
+
+
+def test_bench_quick_runs(run_cli):
+    code, stdout, _ = run_cli("bench", "--quick", "--corpus", "/nonexistent")
+    assert code == 0
+    assert "x decode" in stdout and "files/s" in stdout
