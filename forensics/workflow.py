@@ -16,7 +16,7 @@ from typing import Callable
 
 from forensics import __version__
 from forensics.analyzers import AnalysisContext, discover, run_analysers
-from forensics.analyzers.base import Timing
+from forensics.analyzers.base import EvidenceModified, Timing
 from forensics.case import Case, EvidenceRecord
 from forensics.case.hashing import digest_file
 from forensics.case.store import utc_now
@@ -94,7 +94,11 @@ def analyse_exhibit(
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
     context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name, received_utc=record.intake_utc)
-    results = run_analysers(media, context, analysers, on_timing=on_timing)
+    try:
+        results = run_analysers(media, context, analysers, on_timing=on_timing)
+    except EvidenceModified as error:
+        fail(str(error))
+        raise CaseError(f"{case.directory}: {error}; run 'forensics case verify'") from None
     _check_object(case, record, object_path, "after analysis", fail)
 
     document = ResultsDocument(

@@ -9,7 +9,9 @@ applicable analysers on one shared ``Media``, and isolates failures: an analyser
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
 import pkgutil
 import time
 from dataclasses import dataclass, field
@@ -79,6 +81,24 @@ class Timing:
     seconds: float
 
 
+class EvidenceModified(Exception):
+    """An analyser changed the evidence file it was given (a bug; the run must stop)."""
+
+
+def _fingerprint(path: str, data: bytes | None) -> tuple:
+    # Size and modification time catch any write; for images the file was read whole into ``data``, so the
+    # file's hash can be compared with the bytes every analyser shares at the cost of one re-read.
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ("missing",)
+    digest = None
+    if data is not None and info.st_size == len(data):
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).digest()
+    return info.st_size, info.st_mtime_ns, digest
+
+
 def run_analysers(
     media: Media,
     context: AnalysisContext,
@@ -86,6 +106,7 @@ def run_analysers(
     on_timing: Callable[[Timing], None] | None = None,
 ) -> list[AnalyserResult]:
     results = []
+    reference = hashlib.sha256(media.data).digest() if media.data is not None else None
     for cls in analysers if analysers is not None else discover():
         analyser = cls()
         parameters = analyser.parameters()
@@ -96,6 +117,7 @@ def run_analysers(
             ))
             continue
         started = time.perf_counter()
+        before = _fingerprint(media.path, media.data)
         try:
             output = analyser.analyse(media, context)
             result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
@@ -106,6 +128,9 @@ def run_analysers(
         except Exception as error:  # isolation: one analyser's bug must not lose the others' results
             result = AnalyserResult(cls.name, cls.version, Status.FAILED,
                                     reason=f"{type(error).__name__}: {error}"[:500], parameters=parameters)
+        after = _fingerprint(media.path, media.data)
+        if after != before or (reference is not None and after[2] not in (None, reference)):
+            raise EvidenceModified(f"analyser {cls.name} {cls.version} modified the evidence file {media.path}")
         if on_timing:
             on_timing(Timing(cls.name, time.perf_counter() - started))
         results.append(result)

@@ -31,7 +31,9 @@ Image.MAX_IMAGE_PIXELS = None
 class Limits:
     """Resource limits for untrusted inputs; all configurable from the command line."""
 
-    max_megapixels: float = 250.0  # declared width x height of one image or video frame
+    # Declared width x height of one image or video frame. 120 MP covers medium-format cameras (100 MP) and
+    # keeps a decoded RGB copy under 400 MB, so the whole analysis stays within 2 GB.
+    max_megapixels: float = 120.0
     max_image_bytes: int = 512 * 1024 * 1024  # images are read into memory whole
     max_frames: int = 50_000_000  # a container may claim absurd frame counts; beyond this it is refused
 

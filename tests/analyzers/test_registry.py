@@ -65,3 +65,43 @@ def test_results_are_identical_for_identical_input(jpeg_file):
     from dataclasses import asdict
 
     assert json.dumps([asdict(r) for r in first], default=str) == json.dumps([asdict(r) for r in second], default=str)
+
+
+class Tamperer(Analyser):
+    name, version, kinds, description = "tamperer", "0.1", frozenset({"image"}), "writes to the evidence file"
+
+    def analyse(self, media, context):
+        with open(media.path, "r+b") as handle:  # root ignores the read-only mode, so only a check can catch this
+            handle.seek(100)
+            handle.write(b"\x00")
+        return AnalyserOutput([])
+
+
+def test_an_analyser_that_writes_to_the_evidence_file_is_caught(tmp_path, jpeg_file):
+    import shutil
+
+    import pytest
+
+    from forensics.analyzers.base import EvidenceModified
+
+    copy = tmp_path / "copy.jpg"
+    shutil.copy(jpeg_file, copy)
+    media = load_media(copy)
+    with pytest.raises(EvidenceModified, match="tamperer"):
+        run_analysers(media, CONTEXT, [Counting, Tamperer, Exploding])
+
+
+def test_tampering_analyser_stops_the_case_run_and_is_logged(tmp_path, jpeg_file, monkeypatch):
+    import pytest
+
+    import forensics.workflow as workflow
+    from forensics.case import Case
+    from forensics.errors import CaseError
+
+    monkeypatch.setattr(workflow, "discover", lambda: [Counting, Tamperer])
+    with Case.init(tmp_path / "case", "1", "a", "b") as case:
+        record, _ = case.add_evidence(jpeg_file, "a")
+        with pytest.raises(CaseError, match="modified the evidence"):
+            workflow.analyse_exhibit(case, record, "a", "test")
+        assert case.events()[-1].action == "analysis.failed"
+        assert any("changed since intake" in p for p in case.verify().problems)
