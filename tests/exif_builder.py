@@ -54,11 +54,11 @@ def build_exif(ifd0: dict[int, tuple[int, object]], exif: dict[int, tuple[int, o
     exif_bytes, end = _ifd([(t, k, v) for t, (k, v) in exif.items()], exif_start)
     gps_start = end
     gps_bytes, end = _ifd([(t, k, v) for t, (k, v) in (gps or {}).items()], gps_start) if gps else (b"", end)
-    ifd1_start = end if thumbnail else 0
+    ifd1_start = end if thumbnail is not None else 0
     pointers = [(0x8769, LONG, exif_start)] + ([(0x8825, LONG, gps_start)] if gps else [])
     first, _ = _ifd(ifd0_entries + pointers, 8, next_ifd=ifd1_start)
     body = first + exif_bytes + gps_bytes
-    if thumbnail:
+    if thumbnail is not None:
         probe, ifd1_end = _ifd([(0x0103, SHORT, 6), (0x0201, LONG, 0), (0x0202, LONG, len(thumbnail))], ifd1_start)
         ifd1, _ = _ifd([(0x0103, SHORT, 6), (0x0201, LONG, ifd1_end), (0x0202, LONG, len(thumbnail))], ifd1_start)
         body += ifd1 + thumbnail

@@ -128,6 +128,6 @@ def test_analysis_never_crashes_on_mutated_files(tmp_path_factory, data):
     analyse_bytes(data, tmp_path_factory.mktemp("fuzz"))
 
 
-@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(p for p in REGRESSIONS.glob("*") if p.suffix != ".txt"), ids=lambda p: p.name)
 def test_regression_inputs_no_longer_crash(tmp_path, path):
     analyse_bytes(path.read_bytes(), tmp_path)
