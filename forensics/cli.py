@@ -8,6 +8,7 @@ file missing, empty, unreadable, not media, or undecodable); 4 case error (not a
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
 import traceback
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     args.command_line = "forensics " + shlex.join(argv)
+    # Libraries (pyHanko, WeasyPrint, fontTools) log tracebacks and notices that are not the user's business:
+    # what matters reaches the user through results and one-line errors. --verbose shows their warnings.
+    logging.basicConfig(level=logging.WARNING if getattr(args, "verbose", False) else logging.CRITICAL + 1,
+                        format="%(name)s: %(message)s", force=True)
     try:
         return args.handler(args)
     except ForensicsError as error:
@@ -57,6 +62,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from forensics.case import Case
     from forensics.workflow import analyse_exhibit, case_results, render_case_report, take_in
 
+    signing = _signing(args)  # a bad key fails now, before any evidence is taken in
     case = _open_or_create_case(args)
     actor = args.examiner or case.meta["examiner"]
     limits = Limits(max_megapixels=args.max_megapixels, max_image_bytes=args.max_image_mib * 2**20)
@@ -81,7 +87,7 @@ def _analyze(args: argparse.Namespace) -> int:
         report_path = Path(args.report) if args.report else None
         if not args.no_report:
             report_path = report_path or case.directory / "reports" / "latest.pdf"
-            render_case_report(case, report_path, actor)
+            render_case_report(case, report_path, actor, signing)
         _print_summary(args, document, case.directory, report_path if not args.no_report else None, args.json)
         return errors[0].exit_code if errors else EXIT_OK
 
@@ -90,10 +96,11 @@ def _report(args: argparse.Namespace) -> int:
     from forensics.case import Case
     from forensics.workflow import case_results, render_case_report
 
+    signing = _signing(args)
     with Case.open(args.case_dir) as case:
         actor = args.examiner or case.meta["examiner"]
         output = Path(args.output) if args.output else case.directory / "reports" / "latest.pdf"
-        report_id, digest = render_case_report(case, output, actor)
+        report_id, digest = render_case_report(case, output, actor, signing)
         if args.json:
             _write_text(Path(args.json), case_results(case).to_json())
         _say(args, f"Report {report_id}: {output} (SHA-256 {digest})")
@@ -103,7 +110,7 @@ def _report(args: argparse.Namespace) -> int:
 def _case_init(args: argparse.Namespace) -> int:
     from forensics.case import Case
 
-    case = Case.init(args.case_dir, args.case_number, args.examiner, args.agency)
+    case = Case.init(args.case_dir, args.case_number, args.examiner, args.agency, **_case_details(args))
     with case:
         _say(args, f"Created case {args.case_number} in {case.directory} (case id {case.meta['case_id']})")
     return EXIT_OK
@@ -162,6 +169,52 @@ def _case_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    from forensics.report.signing import keygen
+
+    key, cert, fingerprint = keygen(Path(args.directory), args.name, args.organisation or "", _password(args))
+    _say(args, f"Key:         {key} (keep it private)")
+    _say(args, f"Certificate: {cert} (self-signed; give it to whoever verifies your reports)")
+    _say(args, f"Fingerprint: {fingerprint}")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from forensics.report.verify import verify_report
+
+    path = Path(args.report)
+    if not path.is_file():
+        raise BadInputError(str(path), "no such report file")
+    checks = verify_report(path.read_bytes(), [Path(e) for e in args.evidence or []],
+                           Path(args.trust) if args.trust else None, args.require_signature)
+    for check in checks:
+        mark = {True: "OK  ", False: "FAIL", None: "N/A "}[check.ok]
+        print(f"{mark} {check.name}: {check.detail}")
+    failed = [c for c in checks if c.ok is False]
+    print(f"{'VERIFIED' if not failed else 'NOT VERIFIED'}: {path}")
+    return EXIT_VERIFY_FAILED if failed else EXIT_OK
+
+
+def _signing(args: argparse.Namespace):
+    if not getattr(args, "sign", None):
+        return None
+    from forensics.report.signing import load_signing
+
+    return load_signing(args.sign, args.sign_cert, _password(args))
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    import os
+
+    return getattr(args, "password", None) or os.environ.get("FORENSICS_SIGN_PASSWORD") or None
+
+
+def _add_signing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sign", metavar="KEY", help="sign the PDF with this key (.p12/.pfx, or a PEM key with --sign-cert)")
+    parser.add_argument("--sign-cert", metavar="CERT", help="the PEM certificate of a PEM --sign key")
+    parser.add_argument("--password", help="the key's password (or set FORENSICS_SIGN_PASSWORD)")
+
+
 def _eval(args: argparse.Namespace) -> int:
     from forensics.evaluation.harness import run
 
@@ -185,7 +238,25 @@ def _open_or_create_case(args: argparse.Namespace):
     if args.case and (Path(args.case) / DB_NAME).exists():
         return Case.open(args.case)
     directory = Path(args.case) if args.case else Path(f"case-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
-    return Case.init(directory, args.case_number or "unassigned", args.examiner or default_actor(), args.agency or "")
+    return Case.init(directory, args.case_number or "unassigned", args.examiner or default_actor(), args.agency or "",
+                     **_case_details(args))
+
+
+def _case_details(args: argparse.Namespace) -> dict[str, str]:
+    import json
+
+    details = {key: getattr(args, key, None) or "" for key in ("role", "qualifications", "reviewer", "requester")}
+    if getattr(args, "question", None):
+        details["questions"] = json.dumps(args.question, ensure_ascii=False)
+    return details
+
+
+def _add_case_detail_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--role", help="the examiner's role, for the report")
+    parser.add_argument("--qualifications", help="the examiner's qualifications (free text), for the report")
+    parser.add_argument("--reviewer", help="the technical reviewer, for the report")
+    parser.add_argument("--requester", help="who asked for the examination")
+    parser.add_argument("--question", action="append", help="a question the requester asked (repeatable)")
 
 
 def _timing_printer(args: argparse.Namespace):
@@ -267,17 +338,36 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", metavar="FILE", help="also write the full results as JSON")
     analyze.add_argument("--case-number", help="case number, when a new case is created")
     analyze.add_argument("--agency", help="agency, when a new case is created")
+    _add_case_detail_options(analyze)
     analyze.add_argument("--received-from", default="", help="who the files were received from")
     analyze.add_argument("--note", default="", help="a note recorded with the intake")
     analyze.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
     analyze.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")
+    _add_signing_options(analyze)
     analyze.set_defaults(handler=_analyze)
 
     report = commands.add_parser("report", parents=[actor], help="re-render a case's report from stored results")
     report.add_argument("case_dir", metavar="DIR")
     report.add_argument("-o", "--output", metavar="PDF", help="where to write the PDF (default: DIR/reports/latest.pdf)")
     report.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    _add_signing_options(report)
     report.set_defaults(handler=_report)
+
+    verify_report = commands.add_parser("verify", parents=[common], help="check a report's signature, embedded results and custody chain",
+                                        description="Check a report on its own: signature, attached results and custody "
+                                                    "log, the hash chain, and optionally the evidence files' SHA-256.")
+    verify_report.add_argument("report", metavar="REPORT.pdf")
+    verify_report.add_argument("--evidence", action="append", metavar="FILE", help="an evidence file to re-hash and match (repeatable)")
+    verify_report.add_argument("--trust", metavar="CERT", help="a PEM certificate to trust as the signer")
+    verify_report.add_argument("--require-signature", action="store_true", help="fail if the report is not signed")
+    verify_report.set_defaults(handler=_verify)
+
+    keys = commands.add_parser("keygen", parents=[common], help="make a self-signed examiner key and certificate")
+    keys.add_argument("directory", metavar="DIR")
+    keys.add_argument("--name", required=True, help="the examiner's name (the certificate's subject)")
+    keys.add_argument("--organisation")
+    keys.add_argument("--password", help="encrypt the key with this password (or set FORENSICS_SIGN_PASSWORD)")
+    keys.set_defaults(handler=_keygen)
 
     from forensics.evaluation import DEFAULT_CORPUS
 
@@ -306,6 +396,7 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--case-number", required=True)
     init.add_argument("--examiner", required=True)
     init.add_argument("--agency", required=True)
+    _add_case_detail_options(init)
     init.set_defaults(handler=_case_init)
     add = case_commands.add_parser("add", parents=[actor], help="take evidence files into a case")
     add.add_argument("case_dir", metavar="DIR")

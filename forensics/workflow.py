@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import os
 import platform
 from dataclasses import dataclass, field
@@ -158,14 +159,24 @@ def case_results(case: Case) -> ResultsDocument:
     )
 
 
-def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
-    """Render the case's report to ``output_path``; return (report id, SHA-256 of the PDF)."""
+def report_facts(case: Case) -> tuple[dict, dict]:
+    """Case facts for the report (questions decoded) and each exhibit's intake details from the custody log."""
+    meta = dict(case.meta)
+    meta["questions"] = json.loads(meta["questions"]) if meta.get("questions") else []
+    intakes = {e.details["exhibit_id"]: {**e.details, "utc": e.utc, "actor": e.actor}
+               for e in case.events() if e.action == "intake"}
+    return meta, intakes
+
+
+def render_case_report(case: Case, output_path, actor: str, signing=None) -> tuple[str, str]:
+    """Render the case's report to ``output_path`` (signed when ``signing`` is given); return (report id, SHA-256)."""
     from forensics.evaluation.harness import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
 
     document = case_results(case)
-    started = case.log("report.started", actor, {"output": str(output_path)})
+    started = case.log("report.started", actor, {"output": str(output_path), "signed": signing is not None})
     verification = case.verify()
+    meta, intakes = report_facts(case)
     report = ReportInput(
         document=document,
         events=case.events(),
@@ -173,9 +184,14 @@ def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
         chain_problems=verification.problems,
         generated_utc=utc_now(),
         error_rates=shipped_error_rates(),
+        case_meta=meta,
+        intakes=intakes,
+        signer=signing.describe() if signing else None,
     )
     try:
         pdf = render_pdf(report)
+        if signing:
+            pdf = signing.sign(pdf, reason=f"Forensic examination report {report.report_id}")
         output = Path(output_path)
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".part")
@@ -192,6 +208,7 @@ def render_case_report(case: Case, output_path, actor: str) -> tuple[str, str]:
         "custody_head_cited": report.head.hash,
         "custody_head_seq": report.head.seq,
         "chain_verified": verification.ok,
+        "signed_by": report.signer["subject"] if report.signer else None,
         "started_seq": started.seq,
     })
     return report.report_id, digest

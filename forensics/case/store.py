@@ -120,7 +120,10 @@ class Case:
     # ---------------------------------------------------------------- opening
 
     @classmethod
-    def init(cls, directory: str | os.PathLike, case_number: str, examiner: str, agency: str, actor: str | None = None) -> Case:
+    def init(cls, directory: str | os.PathLike, case_number: str, examiner: str, agency: str, actor: str | None = None,
+             **details: str) -> Case:
+        """Create a case. ``details`` are further case facts for the report (role, qualifications, reviewer,
+        requester, questions as a JSON list); like the rest, they are logged in the ``case.created`` event."""
         root = Path(directory)
         if (root / DB_NAME).exists():
             raise CaseError(f"{root}: already a case folder")
@@ -141,6 +144,7 @@ class Case:
             "examiner": examiner,
             "agency": agency,
             "format_version": CASE_FORMAT_VERSION,
+            **{key: value for key, value in details.items() if value},
         }
         with case._transaction() as db:
             for statement in _SCHEMA.split(";"):

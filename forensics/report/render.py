@@ -11,6 +11,7 @@ make the renderer read a local file or reach the network.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import platform
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ class ReportInput:
     chain_problems: list[str]
     generated_utc: str
     error_rates: dict = field(default_factory=dict)  # the shipped evaluation results (forensics eval --ship)
+    case_meta: dict = field(default_factory=dict)  # examiner role, qualifications, reviewer, questions ...
+    intakes: dict = field(default_factory=dict)  # exhibit id -> intake details (time, source, original path)
+    signer: dict | None = None  # who will sign the PDF (subject, self_signed), when it is to be signed
+
+    def custody_json(self) -> str:
+        return json.dumps([vars(event) for event in self.events], indent=1, ensure_ascii=False) + "\n"
 
     @property
     def head(self) -> Event:
@@ -79,6 +86,11 @@ def render_html(report: ReportInput) -> str:
 
 
 def render_pdf(report: ReportInput) -> bytes:
+    """A PDF/A-3b document with the results and the custody log attached as JSON files.
+
+    Everything that could vary between two renderings of the same input is fixed: the creation dates are
+    the render timestamp given in ``report``, and the PDF identifier is derived from the report id.
+    """
     html = render_html(report)
     fonts = FontConfiguration()
     base = templates_dir()
@@ -87,7 +99,21 @@ def render_pdf(report: ReportInput) -> bytes:
     stylesheet = weasyprint.CSS(filename=str(base / "report.css"), font_config=fonts, url_fetcher=fetcher)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    when = _parse_utc(report.generated_utc)
+    attachments = [
+        weasyprint.Attachment(string=report.document.to_json(), name="results.json", created=when, modified=when,
+                              description="Full analysis results (forensics results schema)", relationship="Data"),
+        weasyprint.Attachment(string=report.custody_json(), name="custody-log.json", created=when, modified=when,
+                              description="Custody log with its hash chain, as at render time", relationship="Data"),
+    ]
+    return document.write_pdf(
+        stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/a-3b", attachments=attachments,
+        pdf_identifier=report.report_id.encode("ascii"),
+    )
+
+
+def _parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 class AssetsOnlyFetcher(URLFetcher):
@@ -134,7 +160,7 @@ def format_interval(interval: dict, percent: bool = True) -> str:
 
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
-    generated = datetime.strptime(report.generated_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    generated = _parse_utc(report.generated_utc)
     summaries = []
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
@@ -165,4 +191,9 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "platform": platform.platform(),
         "strengths": [(s.value, STRENGTH_WORDS[s]) for s in Strength],
         "error_rates": report.error_rates,
+        "meta": report.case_meta,
+        "intakes": report.intakes,
+        "signer": report.signer,
+        "references": sorted({f.reference for e in document.evidence for a in e.analysers for f in a.findings}),
+        "created_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
