@@ -29,7 +29,7 @@ from forensics.evaluation.metrics import Interval, bootstrap, rates_at, roc_auc
 from forensics.media import load_media
 from forensics.results import Status, Strength
 
-EVALUATED = ["metadata"]  # analysers with a case builder forensics/evaluation/cases_<name>.py
+EVALUATED = ["metadata", "compression"]  # analysers with a case builder forensics/evaluation/cases_<name>.py
 LEVELS = [Strength.WEAK, Strength.MODERATE, Strength.STRONG]
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "error_rates.json"
 DEFAULT_CACHE = Path.home() / ".cache" / "forensics" / "eval"
@@ -77,12 +77,18 @@ class AnalyserEvaluation:
                 "tpr": asdict(bootstrap(lambda l, s: rates_at(l, s, level.rank)[0], labels, levels, seed=seed)),
                 "fpr": asdict(bootstrap(lambda l, s: rates_at(l, s, level.rank)[1], labels, levels, seed=seed)),
             }
+        untouched = [o for o in self.outcomes if o.case.label == 0]
         for kind in dict.fromkeys(o.case.kind for o in self.outcomes):
             subset = [o for o in self.outcomes if o.case.kind == kind]
-            result["by_kind"].append({
+            entry = {
                 "kind": kind, "label": subset[0].case.label, "cases": len(subset),
                 **{f"at_least_{level.value}": sum(o.level >= level.rank for o in subset) for level in LEVELS},
-            })
+            }
+            if subset[0].case.label == 1 and untouched:  # this manipulation against every untouched case
+                both = subset + untouched
+                entry["auc_vs_untouched"] = asdict(bootstrap(
+                    roc_auc, np.array([o.case.label for o in both], dtype=bool), np.array([o.score for o in both]), seed=seed))
+            result["by_kind"].append(entry)
         return result
 
 
@@ -119,11 +125,12 @@ def format_tables(summaries: list[dict]) -> str:
         lines.append(f"  {'called manipulated at':<24} {'true-positive rate':<26} {'false-positive rate':<26}")
         for level, rates in s["levels"].items():
             lines.append(f"  {level + ' or stronger':<24} {str(Interval(**rates['tpr'])):<26} {str(Interval(**rates['fpr'])):<26}")
-        lines.append(f"  {'kind of case':<52} {'label':<12} {'n':>4} {'>=weak':>7} {'>=mod.':>7} {'strong':>7}")
+        lines.append(f"  {'kind of case':<52} {'label':<12} {'n':>4} {'>=weak':>7} {'>=mod.':>7} {'strong':>7}  AUC vs untouched")
         for k in s["by_kind"]:
             label = "manipulated" if k["label"] else "untouched"
+            auc = str(Interval(**k["auc_vs_untouched"])) if "auc_vs_untouched" in k else ""
             lines.append(f"  {k['kind'][:52]:<52} {label:<12} {k['cases']:>4} {k['at_least_weak']:>7} "
-                         f"{k['at_least_moderate']:>7} {k['at_least_strong']:>7}")
+                         f"{k['at_least_moderate']:>7} {k['at_least_strong']:>7}  {auc}")
     return "\n".join(lines)
 
 

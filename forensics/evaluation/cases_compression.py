@@ -1,0 +1,81 @@
+"""Cases for the compression analyser: "was this JPEG compressed more than once?"
+
+Untouched (compressed once): camera originals of ``metadata/metadata-extractor/jpg`` that name no editor,
+as they are; and single-compression controls made from them, reduced to half size (which erases the
+camera's JPEG traces) and saved once by Pillow at quality 75 or 90.
+Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for
+Q1 < Q2 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at 70, cropped by 3 x 5 pixels and saved at
+90 (non-aligned grids, which this version's aligned method is not designed to see).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from forensics.algorithms.exif import read_exif
+from forensics.algorithms.software_signatures import match_editor
+from forensics.evaluation.harness import EvalCase
+
+QUESTION = "Was the JPEG compressed more than once? (image-level, from its DCT coefficients)"
+
+
+def _originals(corpus: Path) -> list[Path]:
+    chosen = []
+    for path in sorted((corpus / "metadata" / "metadata-extractor" / "jpg").glob("*.jpg")):
+        exif = read_exif(path.read_bytes())
+        if (exif.make or exif.model) and not (exif.software and match_editor(exif.software)):
+            try:
+                with Image.open(path) as image:
+                    image.load()
+            except Exception:
+                continue
+            chosen.append(path)
+    return chosen
+
+
+def _half(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        return np.asarray(rgb.resize((max(16, rgb.width // 2), max(16, rgb.height // 2)), Image.Resampling.BOX))
+
+
+def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+_GENERATED = {
+    "single compression, quality 75 (control)": (0, lambda p: _jpeg(p, 75)),
+    "single compression, quality 90 (control)": (0, lambda p: _jpeg(p, 90)),
+    "double, aligned, Q1 60 -> Q2 90": (1, lambda p: _jpeg(_decoded(_jpeg(p, 60)), 90)),
+    "double, aligned, Q1 75 -> Q2 90": (1, lambda p: _jpeg(_decoded(_jpeg(p, 75)), 90)),
+    "double, aligned, Q1 90 -> Q2 75": (1, lambda p: _jpeg(_decoded(_jpeg(p, 90)), 75)),
+    "double, cropped 3x5 px between saves, 70 -> 90": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[5:, 3:]), 90)),
+}
+
+
+def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    originals = _originals(corpus)
+    cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus))) for p in originals]
+    for source in originals:
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        half = None
+        for index, (kind, (label, make)) in enumerate(_GENERATED.items()):
+            target = cache / f"kind{index}" / f"{digest}.jpg"
+            if not target.is_file():
+                half = _half(source) if half is None else half
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(make(half))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
+    return cases

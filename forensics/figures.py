@@ -1,0 +1,68 @@
+"""Turning arrays into report figures (PNG): heat maps over the image and simple bar charts.
+
+Drawn with OpenCV so figures are deterministic pixel for pixel for the same input (no font or backend
+differences); text in figures is limited to short ASCII labels, the explanation lives in the caption.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from forensics.results import Figure
+
+MAX_SIDE_PX = 900
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    ok, png = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
+    if not ok:  # pragma: no cover - OpenCV cannot fail on a uint8 RGB array
+        raise RuntimeError("PNG encoding failed")
+    return png.tobytes()
+
+
+def reduce(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> np.ndarray:
+    scale = min(1.0, max_side / max(rgb.shape[:2]))
+    if scale == 1.0:
+        return rgb
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float) -> Figure:
+    """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], with a colour bar."""
+    base = reduce(image_rgb)
+    grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    scaled = np.clip((values.astype(np.float32) - low) / (high - low), 0, 1)
+    scaled = cv2.resize(scaled, (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
+    colours = cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    blended = (0.45 * grey + 0.55 * colours).astype(np.uint8)
+    bar = np.linspace(1, 0, blended.shape[0], dtype=np.float32)[:, None].repeat(18, axis=1)
+    bar = cv2.cvtColor(cv2.applyColorMap((bar * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    canvas = np.full((blended.shape[0], blended.shape[1] + 90, 3), 255, np.uint8)
+    canvas[:, : blended.shape[1]] = blended
+    canvas[:, blended.shape[1] + 8 : blended.shape[1] + 26] = bar
+    for text, y in ((f"{high:g}", 14), (f"{low:g}", blended.shape[0] - 4)):
+        cv2.putText(canvas, text, (blended.shape[1] + 30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def bar_chart_figure(title: str, caption: str, series: list[tuple[str, np.ndarray, tuple[int, int, int]]],
+                     labels: list[int]) -> Figure:
+    """Side-by-side bars of normalised histograms over integer ``labels`` (one colour per series)."""
+    width, height, margin = 760, 260, 30
+    canvas = np.full((height + 2 * margin, width + 2 * margin, 3), 255, np.uint8)
+    peak = max(float(values.max()) for _, values, _ in series) or 1.0
+    slot = width / len(labels)
+    for index, (name, values, colour) in enumerate(series):
+        for position, value in enumerate(values):
+            x0 = int(margin + position * slot + index * slot / len(series))
+            x1 = int(x0 + slot / len(series)) - 1
+            cv2.rectangle(canvas, (x0, margin + height - int(height * value / peak)), (x1, margin + height), colour, -1)
+        cv2.putText(canvas, name, (margin + 8, margin + 16 + 18 * index), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+    for position, label in enumerate(labels):
+        if label % 5 == 0:
+            x = int(margin + (position + 0.5) * slot)
+            cv2.putText(canvas, str(label), (x - 8, margin + height + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.line(canvas, (margin, margin + height), (margin + width, margin + height), (0, 0, 0), 1)
+    return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))

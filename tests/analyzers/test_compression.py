@@ -1,0 +1,107 @@
+"""Compression history on JPEGs whose history the test made: single, double (aligned), spliced."""
+
+from __future__ import annotations
+
+import io
+
+import jpegio
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.algorithms.double_jpeg import analyse_double_jpeg, coefficient_blocks
+from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
+from forensics.algorithms.jpeg_structure import ZIGZAG
+from forensics.analyzers import AnalysisContext, NotApplicable
+from forensics.analyzers.compression import CompressionAnalyser
+from forensics.media import load_media
+from tests.conftest import textured_rgb
+
+CONTEXT = AnalysisContext("E001", "x.jpg")
+
+
+def photo(size: int = 512, seed: int = 0) -> np.ndarray:
+    """A never-compressed image with photo-like texture at several scales."""
+    rng = np.random.default_rng(seed)
+    base = textured_rgb(size, size, seed).astype(np.float32)
+    for sigma in (1.0, 3.0):
+        noise = rng.normal(0, 8, (size // 4, size // 4, 3)).astype(np.float32)
+        base += np.asarray(Image.fromarray(np.clip(noise + 128, 0, 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC), np.float32) - 128
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+def jpeg(pixels: np.ndarray, quality: int, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality, **kwargs)
+    return buffer.getvalue()
+
+
+def decoded(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def evidence_of(data: bytes, tmp_path):
+    path = tmp_path / "x.jpg"
+    path.write_bytes(data)
+    stored = jpegio.read(str(path))
+    return analyse_double_jpeg(coefficient_blocks(stored.coef_arrays[0]), decoded(data), stored.quant_tables[0])
+
+
+def findings(data: bytes, tmp_path) -> dict:
+    path = tmp_path / "x.jpg"
+    path.write_bytes(data)
+    return {f.title: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
+
+
+def test_single_compression_scores_zero(tmp_path):
+    evidence = evidence_of(jpeg(photo(), 90), tmp_path)
+    assert evidence.score == 0.0
+    assert findings(jpeg(photo(), 90), tmp_path)["Aligned double JPEG compression"].strength.value == "none"
+
+
+@pytest.mark.parametrize("first", [50, 70])
+def test_double_compression_is_found_and_the_first_steps_recovered(tmp_path, first):
+    data = jpeg(decoded(jpeg(photo(), first)), 90)
+    evidence = evidence_of(data, tmp_path)
+    expected = ijg_table(ANNEX_K_LUMINANCE, first).ravel()
+    recovered = [evidence.primary_steps.get(int(m)) for m in ZIGZAG[1:6]]
+    # Adjacent steps can explain a histogram almost equally when few large coefficients exist, so each step is
+    # an estimate; most must be exact, and the IJG quality they point to must be the first save's.
+    assert sum(r == int(expected[m]) for r, m in zip(recovered, ZIGZAG[1:6])) >= 4, recovered
+    finding = findings(data, tmp_path)["Aligned double JPEG compression"]
+    assert finding.strength.rank >= 2
+    qualities = {m.name: m.value for m in finding.measurements}["primary quality, if IJG tables were used first"]
+    low, _, high = qualities.split(",")[0].partition("-")
+    assert int(low) <= first <= int(high or low), qualities
+
+
+def test_block_map_separates_a_region_compressed_only_once(tmp_path):
+    background = decoded(jpeg(photo(seed=1), 60))  # compressed at 60, then everything at 90
+    spliced = background.copy()
+    spliced[128:384, 128:384] = photo(seed=2)[128:384, 128:384]  # never compressed before the final save
+    evidence = evidence_of(jpeg(spliced, 90), tmp_path)
+    inside = evidence.block_llr[16:48, 16:48].mean()
+    outside = np.concatenate([evidence.block_llr[:12].ravel(), evidence.block_llr[52:].ravel()]).mean()
+    assert outside > 0 > inside
+
+
+@pytest.mark.parametrize("kwargs, coding, subsampling, huffman", [
+    ({}, "baseline", "4:2:0", "standard (Annex K)"),
+    ({"progressive": True}, "progressive", "4:2:0", "optimised or custom"),
+    ({"subsampling": 0, "optimize": True}, "baseline", "4:4:4", "optimised or custom"),
+])
+def test_structure_facts_match_what_pillow_was_told(tmp_path, kwargs, coding, subsampling, huffman):
+    values = {m.name: m.value for m in findings(jpeg(photo(128), 83, **kwargs), tmp_path)["JPEG structure and encoder"].measurements}
+    assert values["coding"] == coding and values["chroma subsampling"] == subsampling
+    assert values["IJG quality (exact match)"] == 83 and values["Huffman tables"] == huffman
+
+
+def test_error_level_map_is_labelled_as_a_visual_aid_and_never_scores(tmp_path):
+    finding = findings(jpeg(photo(128), 90), tmp_path)["Error level map (visual aid only)"]
+    assert finding.strength.value == "none" and finding.score == 0.0
+    assert "not evidence" in finding.figures[0].caption
+
+
+def test_non_jpeg_is_not_applicable(png_file):
+    with pytest.raises(NotApplicable, match="JPEG files only"):
+        CompressionAnalyser().analyse(load_media(png_file), CONTEXT)
