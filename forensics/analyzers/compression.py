@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
 import cv2
 import numpy as np
 
-from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg, coefficient_blocks
+from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg, coefficient_blocks, luminance
+from forensics.algorithms.jpeg_grid import GridDetection, central_window, detect_grid
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
@@ -18,6 +25,7 @@ from forensics.results import AppendixEntry, Figure, Finding, Measurement, Stren
 # single-compressed controls in `forensics eval` (README, compression section), whose measured rates
 # the report cites.
 DOUBLE_JPEG_LEVELS = [(1.0, Strength.STRONG, 0.85), (0.5, Strength.MODERATE, 0.6), (0.25, Strength.WEAK, 0.3)]
+GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38 (README, compression section)
 ELA_QUALITY = 90
 ELA_GAIN = 15
 STANDARD_HUFFMAN_AC_LUMA = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125]  # ITU-T T.81 Table K.5 (BITS)
@@ -27,6 +35,8 @@ REFERENCES = {
                  "Kee, Johnson & Farid, IEEE TIFS 6(3), 2011",
     "double": "Lukáš & Fridrich, 'Estimation of primary quantization matrix in double compressed JPEG images', DFRWS 2003; "
               "Lin, He, Tang & Tang, Pattern Recognition 42(11), 2009; Bianchi & Piva, IEEE TIFS 7(3), 2012",
+    "grid": "Nikoukhah, Anger, Ehret, Colom, Morel & Grompone von Gioi, 'JPEG grid detection based on the number of "
+            "DCT zeros and its application to automatic and localized forgery detection', CVPR Workshops 2019; IPOL 2021",
     "ela": "Krawetz, 'A picture's worth: digital image analysis and forensics', Black Hat 2007",
 }
 
@@ -40,28 +50,55 @@ class CompressionAnalyser(Analyser):
 
     def parameters(self) -> dict:
         return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": 9,
-                "histogram_range": HISTOGRAM_RANGE, "ela_quality": ELA_QUALITY, "ela_gain": ELA_GAIN}
+                "histogram_range": HISTOGRAM_RANGE, "grid_window_px": 1024, "grid_min_share": GRID_SHARE, "ela_quality": ELA_QUALITY, "ela_gain": ELA_GAIN}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
-        if media.file_type.format != "JPEG" or media.pixels is None or not media.data:
-            raise NotApplicable("compression history is analysed for JPEG files only in this version")
+        if media.pixels is None:
+            raise NotApplicable("the image's pixels could not be decoded")
+        grid = detect_grid(central_window(luminance(media.pixels) + 128.0))
+        if media.file_type.format != "JPEG" or not media.data:
+            return AnalyserOutput(findings=[_lossless_grid_finding(grid, media)])
         structure = parse_jpeg(media.data)
         if 0 not in structure.quantisation_tables or structure.precision != 8:
             raise NotApplicable("the file has no 8-bit luminance quantisation table")
         import jpegio  # pyjpegio: exact quantised DCT coefficients, as stored
 
         try:
-            stored = jpegio.read(media.path)
+            with _native_stderr_captured() as captured:
+                stored = jpegio.read(media.path)
         except Exception as error:  # libjpeg refuses some files Pillow decodes; the others still run
             raise NotApplicable(f"the DCT coefficients cannot be read ({str(error)[:120]})") from None
+        warnings = [f"libjpeg: {line}" for line in captured if line.strip()]
         findings = [_structure_finding(structure, stored)]
         evidence = analyse_double_jpeg(coefficient_blocks(stored.coef_arrays[0]), media.pixels, structure.quantisation_tables[0])
         findings.append(_double_jpeg_finding(evidence, media))
+        findings.append(_jpeg_grid_finding(grid))
         findings.append(_ela_finding(media))
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
                                   " ".join(str(v) for v in table.ravel()))
                     for index, table in sorted(structure.quantisation_tables.items())]
-        return AnalyserOutput(findings=findings, appendix=appendix)
+        return AnalyserOutput(findings=findings, warnings=warnings, appendix=appendix)
+
+
+@contextmanager
+def _native_stderr_captured() -> Iterator[list[str]]:
+    """Collect what native code writes to file descriptor 2 (libjpeg's "Corrupt JPEG data" warnings).
+
+    They bypass Python's sys.stderr, would break the CLI's one-line errors, and say something about the file,
+    so they become the analyser's warnings instead.
+    """
+    lines: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.extend(sink.read(64 * 1024).decode("utf-8", "replace").splitlines()[:20])
 
 
 def _structure_finding(structure, stored) -> Finding:
@@ -160,6 +197,55 @@ def _double_jpeg_finding(evidence, media: Media) -> Finding:
             "Platforms re-compress every upload: double compression is the norm for shared images.",
             "Flat or saturated regions carry no evidence; very small images give few blocks.",
         ],
+    )
+
+
+def _grid_measurements(grid: GridDetection) -> list[Measurement]:
+    return [
+        Measurement("strongest grid origin (x, y)", list(grid.origin), "pixels, modulo 8"),
+        Measurement("share of pixel votes for it", round(grid.share, 3), note="1/64 = 0.016 if there is no grid"),
+        Measurement("log10 number of false alarms", None if grid.log10_nfa == float("-inf") else round(grid.log10_nfa, 1),
+                    note="below 0: fewer than one false detection expected; one independent vote per 8x8 block"),
+        Measurement("next strongest origin", list(grid.second_origin)),
+    ]
+
+
+_GRID_LIMITATIONS = [
+    "Measured on a central window of up to 1024 x 1024 pixels; a region outside it is not examined.",
+    "Strong resizing or blurring after the earlier compression erases the grid; its absence proves nothing.",
+]
+
+
+def _jpeg_grid_finding(grid: GridDetection) -> Finding:
+    misaligned = grid.detected and grid.share >= GRID_SHARE and grid.origin != (0, 0)
+    explanation = (
+        f"The strongest 8x8 JPEG grid in the picture is offset by {grid.origin[0]} pixels horizontally and "
+        f"{grid.origin[1]} vertically from the file's own blocks: the picture was JPEG-compressed before, then "
+        "cropped or shifted, and saved again at a quality high enough to leave the earlier grid dominant. "
+        "This strongly supports processing after the first compression." if misaligned else
+        "The strongest 8x8 grid is the file's own (or no grid dominates): no trace of an earlier, differently "
+        "aligned compression was found. After a final save at ordinary quality (below about 95) the last grid "
+        "dominates, so an earlier misaligned compression can remain undetected.")
+    return Finding(
+        title="JPEG grid alignment", explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
+        score=0.85 if misaligned else 0.0, method="DCT-zero voting over the 64 grid origins with an a-contrario test",
+        reference=REFERENCES["grid"], measurements=_grid_measurements(grid), limitations=_GRID_LIMITATIONS)
+
+
+def _lossless_grid_finding(grid: GridDetection, media: Media) -> Finding:
+    found = grid.detected and grid.share >= GRID_SHARE
+    return Finding(
+        title="Traces of an earlier JPEG compression",
+        explanation=(
+            f"This {media.file_type.format} file is stored without loss, but its pixels carry the 8x8 grid of a JPEG "
+            f"compression (origin {grid.origin[0]}, {grid.origin[1]}; {100 * grid.share:.0f} % of votes): the picture "
+            "was a JPEG before it was saved in this format, so it is not an original lossless capture."
+            + (" The grid is offset from the image's corner, so it was also cropped after that compression."
+               if grid.origin != (0, 0) else "") if found else
+            f"No dominant JPEG grid was found in this {media.file_type.format} file's pixels."),
+        strength=Strength.MODERATE if found else Strength.NONE, score=0.6 if found else 0.0,
+        method="DCT-zero voting over the 64 grid origins with an a-contrario test", reference=REFERENCES["grid"],
+        measurements=_grid_measurements(grid), limitations=_GRID_LIMITATIONS,
     )
 
 

@@ -5,7 +5,10 @@ as they are; and single-compression controls made from them, reduced to half siz
 camera's JPEG traces) and saved once by Pillow at quality 75 or 90.
 Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for
 Q1 < Q2 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at 70, cropped by 3 x 5 pixels and saved at
-90 (non-aligned grids, which this version's aligned method is not designed to see).
+90 (non-aligned grids: the aligned method cannot see them, and after a final save at 90 the last grid dominates)
+or at 98 (the earlier grid stays dominant). Lossless files: a 768-pixel window of the camera original saved as
+PNG, on its 8x8 grid or offset by 3 x 5 pixels (was a JPEG before), against the same window of the half-size
+image saved as PNG (never a JPEG at that size).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from forensics.algorithms.exif import read_exif
 from forensics.algorithms.software_signatures import match_editor
 from forensics.evaluation.harness import EvalCase
 
-QUESTION = "Was the JPEG compressed more than once? (image-level, from its DCT coefficients)"
+QUESTION = ("Was the image compressed more than once, or stored losslessly after a JPEG compression? "
+            "(image-level, from DCT coefficients and JPEG grids)")
 
 
 def _originals(corpus: Path) -> list[Path]:
@@ -55,6 +59,18 @@ def _decoded(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
+def _window(pixels: np.ndarray, dx: int = 0, dy: int = 0, side: int = 768) -> np.ndarray:
+    top = ((pixels.shape[0] - min(pixels.shape[0], side)) // 2) // 8 * 8 + dy
+    left = ((pixels.shape[1] - min(pixels.shape[1], side)) // 2) // 8 * 8 + dx
+    return np.ascontiguousarray(pixels[top : top + side, left : left + side])
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
 _GENERATED = {
     "single compression, quality 75 (control)": (0, lambda p: _jpeg(p, 75)),
     "single compression, quality 90 (control)": (0, lambda p: _jpeg(p, 90)),
@@ -62,6 +78,13 @@ _GENERATED = {
     "double, aligned, Q1 75 -> Q2 90": (1, lambda p: _jpeg(_decoded(_jpeg(p, 75)), 90)),
     "double, aligned, Q1 90 -> Q2 75": (1, lambda p: _jpeg(_decoded(_jpeg(p, 90)), 75)),
     "double, cropped 3x5 px between saves, 70 -> 90": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[5:, 3:]), 90)),
+    "double, cropped 3x5 px between saves, 70 -> 98": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[5:, 3:]), 98)),
+    "PNG of the half-size photo (never a JPEG at that size)": (0, lambda p: _png(_window(p))),
+}
+# These start from the camera original itself (full size, decoded), not from the half-size image.
+_FROM_ORIGINAL = {
+    "PNG of the camera JPEG, on its grid": (1, lambda p: _png(_window(p))),
+    "PNG of the camera JPEG, cropped by 3 x 5 px": (1, lambda p: _png(_window(p, 3, 5))),
 }
 
 
@@ -77,5 +100,13 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 half = _half(source) if half is None else half
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(half))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
+        original = None
+        for index, (kind, (label, make)) in enumerate(_FROM_ORIGINAL.items()):
+            target = cache / f"original{index}" / f"{digest}.png"
+            if not target.is_file():
+                original = _decoded(source.read_bytes()) if original is None else original
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(make(original))
             cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
     return cases

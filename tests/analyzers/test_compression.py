@@ -102,6 +102,40 @@ def test_error_level_map_is_labelled_as_a_visual_aid_and_never_scores(tmp_path):
     assert "not evidence" in finding.figures[0].caption
 
 
-def test_non_jpeg_is_not_applicable(png_file):
-    with pytest.raises(NotApplicable, match="JPEG files only"):
-        CompressionAnalyser().analyse(load_media(png_file), CONTEXT)
+def png_of(pixels: np.ndarray, tmp_path) -> dict:
+    path = tmp_path / "x.png"
+    Image.fromarray(pixels).save(path)
+    return {f.title: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
+
+
+def test_png_that_was_a_jpeg_is_recognised_with_its_crop_offset(tmp_path):
+    once_jpeg = decoded(jpeg(photo(), 80))
+    finding = png_of(once_jpeg, tmp_path)["Traces of an earlier JPEG compression"]
+    assert finding.strength.value == "moderate"
+    assert {m.name: m.value for m in finding.measurements}["strongest grid origin (x, y)"] == [0, 0]
+    cropped = png_of(np.ascontiguousarray(once_jpeg[3:, 5:]), tmp_path)["Traces of an earlier JPEG compression"]
+    # Removing 5 columns and 3 rows moves the grid lines from 0, 8, ... to 3, 11, ... and 5, 13, ...
+    assert {m.name: m.value for m in cropped.measurements}["strongest grid origin (x, y)"] == [3, 5]
+
+
+def test_never_compressed_png_shows_no_jpeg_traces(tmp_path):
+    assert png_of(photo(), tmp_path)["Traces of an earlier JPEG compression"].strength.value == "none"
+
+
+def test_crop_between_a_low_and_a_very_high_quality_save_is_strong(tmp_path):
+    first = decoded(jpeg(photo(), 60))
+    data = jpeg(np.ascontiguousarray(first[3:, 5:]), 99)
+    finding = findings(data, tmp_path)["JPEG grid alignment"]
+    assert finding.strength.value == "strong"
+    assert findings(jpeg(photo(), 90), tmp_path)["JPEG grid alignment"].strength.value == "none"
+
+
+def test_libjpeg_warnings_become_analyser_warnings_not_stderr_noise(tmp_path, capfd):
+    data = jpeg(photo(128), 90)
+    position = data.find(b"\xff\xdb")
+    damaged = data[:position] + b"\x00\x00\x00" + data[position:]  # extraneous bytes before a marker
+    path = tmp_path / "damaged.jpg"
+    path.write_bytes(damaged)
+    output = CompressionAnalyser().analyse(load_media(path), CONTEXT)
+    assert any("extraneous bytes" in w for w in output.warnings)
+    assert "Corrupt JPEG data" not in capfd.readouterr().err
