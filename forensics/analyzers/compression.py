@@ -55,7 +55,7 @@ class CompressionAnalyser(Analyser):
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
             raise NotApplicable("the image's pixels could not be decoded")
-        grid = detect_grid(central_window(luminance(media.pixels) + 128.0))
+        grid = detect_grid(luminance(central_window(media.pixels)) + 128.0)  # window first: bounded memory
         if media.file_type.format != "JPEG" or not media.data:
             return AnalyserOutput(findings=[_lossless_grid_finding(grid, media)])
         structure = parse_jpeg(media.data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,32 +31,33 @@ def verify_report(pdf: bytes, evidence: list[Path] | None = None, trust: Path | 
     try:
         from pypdf import PdfReader
 
-        attachments = PdfReader(io.BytesIO(pdf)).attachments
+        attachments = PdfReader(io.BytesIO(pdf)).attachments  # lazy: decoding happens on access, below
+        results_raw, custody_raw = attachments.get("results.json"), attachments.get("custody-log.json")
     except Exception as error:  # a damaged file: nothing else can be checked
         return checks + [Check("document", False, f"the file cannot be read as a PDF ({str(error)[:120]})")]
-    results_raw, custody_raw = attachments.get("results.json"), attachments.get("custody-log.json")
     if not results_raw or not custody_raw:
         return checks + [Check("attachments", False, "the report does not carry results.json and custody-log.json")]
     try:
         results = json.loads(results_raw[0])
         events = [Event(**row) for row in json.loads(custody_raw[0])]
-    except (ValueError, TypeError) as error:
-        return checks + [Check("attachments", False, f"the attached JSON cannot be read ({str(error)[:120]})")]
-    checks.append(Check("attachments", True, f"results for {len(results['evidence'])} exhibit(s) and {len(events)} custody events"))
+        evidence_rows = [(e["exhibit_id"], e["sha256"], e["file_name"]) for e in results["evidence"]]
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        return checks + [Check("attachments", False, f"the attached JSON is not a forensics results document ({str(error)[:120]})")]
+    checks.append(Check("attachments", True, f"results for {len(evidence_rows)} exhibit(s) and {len(events)} custody events"))
     problems = chain_problems(events)
     checks.append(Check("custody chain", not problems,
                         "; ".join(problems) if problems else f"{len(events)} events link correctly; head {events[-1].hash}"))
     intakes = {e.details.get("exhibit_id"): e.details.get("sha256") for e in events if e.action == "intake"}
-    mismatched = [e["exhibit_id"] for e in results["evidence"] if intakes.get(e["exhibit_id"]) != e["sha256"]]
+    mismatched = [exhibit for exhibit, sha256, _ in evidence_rows if intakes.get(exhibit) != sha256]
     checks.append(Check("results vs custody", not mismatched,
                         f"exhibits {', '.join(mismatched)} differ from their intake records" if mismatched
                         else "every exhibit's SHA-256 equals the one recorded at intake"))
-    known = {e["sha256"]: e for e in results["evidence"]}
+    known = {sha256: (exhibit, name) for exhibit, sha256, name in evidence_rows}
     for path in evidence or []:
         digest = _sha256(path)
-        exhibit = known.get(digest)
-        checks.append(Check(f"evidence {path.name}", exhibit is not None,
-                            f"SHA-256 {digest} is exhibit {exhibit['exhibit_id']} ({exhibit['file_name']})" if exhibit
+        match = known.get(digest)
+        checks.append(Check(f"evidence {path.name}", match is not None,
+                            f"SHA-256 {digest} is exhibit {match[0]} ({match[1]})" if match
                             else f"SHA-256 {digest} matches no exhibit in this report"))
     return checks
 
@@ -74,6 +76,11 @@ def _signature(pdf: bytes, trust: Path | None, required: bool) -> Check:
     except Exception as error:
         return Check("signature", False, f"the PDF structure is damaged ({str(error)[:120]})")
     if not signatures:
+        # A damaged signature dictionary (e.g. /FT /Sig altered) hides the signature from the PDF reader; a
+        # signed file must not pass as merely "unsigned", so look for what signing leaves in the bytes.
+        if re.search(rb"/ByteRange\s*\[|/SigFlags|ETSI\.CAdES|adbe\.pkcs7", pdf):
+            return Check("signature", False, "the report carries a signature that can no longer be recognised: "
+                                             "its signature dictionary was altered")
         return Check("signature", False if required else None,
                      "the report is not signed: its integrity cannot be shown by a signature")
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(trust))] if trust else [], allow_fetching=False)
@@ -82,7 +89,7 @@ def _signature(pdf: bytes, trust: Path | None, required: bool) -> Check:
     except Exception as error:
         return Check("signature", False, f"the signature cannot be validated ({str(error)[:160]})")
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    padding_clean = _padding_untouched(signatures[-1])
+    padding_clean = _padding_untouched(signatures[-1]) and _contents_canonical(pdf, signatures[-1])
     ok = bool(status.intact and status.valid and whole and padding_clean and (status.trusted or trust is None))
     signer = status.signing_cert.subject.human_friendly
     parts = [f"signed by {signer}" + (f" at {status.signer_reported_dt:%Y-%m-%d %H:%M:%S %Z}" if status.signer_reported_dt else "")]
@@ -95,6 +102,18 @@ def _signature(pdf: bytes, trust: Path | None, required: bool) -> Check:
     else:
         parts.append("signer identity not checked (give --trust CERT)")
     return Check("signature", ok, "; ".join(parts))
+
+
+def _contents_canonical(pdf: bytes, signature) -> bool:
+    """The signature slot as written: upper-case hex between angle brackets, as pyHanko writes it.
+
+    Hex decoding ignores letter case, so without this check turning an "A" into an "a" inside the slot (which
+    lies outside the signed byte ranges) would change the file without changing the decoded signature."""
+    start, first_length, second_start, _ = (int(v) for v in signature.sig_object["/ByteRange"])
+    raw = pdf[start + first_length : second_start]
+    if raw[:1] != b"<" or raw[-1:] != b">":
+        return False
+    return raw[1:-1] == bytes(signature.sig_object["/Contents"]).hex().upper().encode("ascii")
 
 
 def _padding_untouched(signature) -> bool:

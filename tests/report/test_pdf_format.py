@@ -68,11 +68,27 @@ def test_signed_report_verifies_with_its_evidence_and_trusted_certificate(signed
 def test_flipping_any_byte_makes_verify_fail(signed_report, keys):
     data = signed_report[0].read_bytes()
     rng = random.Random(0)
-    positions = [rng.randrange(len(data)) for _ in range(25)]
+    positions = [rng.randrange(len(data)) for _ in range(60)]
     positions.append(data.rfind(b"00000000" * 8) + 3)  # inside the signature slot's zero padding
     for position in positions:
         flipped = bytearray(data)
         flipped[position] ^= 0x01
+        assert any(c.ok is False for c in verify_report(bytes(flipped), trust=keys[1])), position
+
+
+def test_case_flip_in_the_signature_slot_and_damaged_json_keys_fail_verify(signed_report, keys):
+    import re
+
+    data = signed_report[0].read_bytes()
+    start, first, second, _ = (int(v) for v in re.search(rb"/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]", data).groups())
+    slot = data[start + first : second]
+    position = start + first + next(i for i, c in enumerate(slot) if chr(c) in "ABCDEF")
+    lowered = bytearray(data)
+    lowered[position] = ord(chr(lowered[position]).lower())  # same decoded signature, different file
+    assert any(c.ok is False for c in verify_report(bytes(lowered), trust=keys[1]))
+    for position in range(0, len(data), max(1, len(data) // 300)):  # a walk over the whole file, no exception
+        flipped = bytearray(data)
+        flipped[position] ^= 0x20
         assert any(c.ok is False for c in verify_report(bytes(flipped), trust=keys[1])), position
 
 
