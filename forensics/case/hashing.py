@@ -8,6 +8,7 @@ once, in fixed-size chunks, whatever its size.
 from __future__ import annotations
 
 import hashlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -45,3 +46,12 @@ def digest_stream(source: BinaryIO, copy_to: BinaryIO | None = None, chunk_bytes
 def digest_file(path: str, chunk_bytes: int = CHUNK_BYTES) -> Digests:
     with open(path, "rb") as handle:
         return digest_stream(handle, chunk_bytes=chunk_bytes)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 alone, streamed (for checks where the three intake digests are not needed)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()

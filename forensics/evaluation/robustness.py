@@ -13,7 +13,6 @@ memory and every failure; exits non-zero if there is any.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import multiprocessing
 import os
@@ -27,6 +26,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+from forensics.case.hashing import sha256_file
 from forensics.evaluation import DEFAULT_CORPUS
 
 SKIPPED_SUFFIXES = {".txt", ".out", ".csv", ".md", ".cfg", ".xml", ".npy"}
@@ -63,7 +63,7 @@ def _child(path: str, connection) -> None:
     from forensics.case import Case
     from forensics.cli import main
 
-    before = _sha256(path)
+    before = sha256_file(path)
     stdout, stderr = io.StringIO(), io.StringIO()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="forensics-walk-") as folder:
@@ -77,7 +77,7 @@ def _child(path: str, connection) -> None:
         except Exception:
             verified = False
     connection.send(Outcome(path, code, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                            _sha256(path) == before, verified, stderr.getvalue()))
+                            sha256_file(path) == before, verified, stderr.getvalue()))
     connection.close()
 
 
@@ -192,14 +192,6 @@ def main(argv: list[str] | None = None) -> int:
     text, failures = report(outcomes, args.memory_mb, time.perf_counter() - started)
     print(text)
     return 1 if failures else 0
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ against the exhibits the report describes.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.case.custody import Event, chain_problems
+from forensics.case.hashing import sha256_file
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def verify_report(pdf: bytes, evidence: list[Path] | None = None, trust: Path | 
                         else "every exhibit's SHA-256 equals the one recorded at intake"))
     known = {sha256: (exhibit, name) for exhibit, sha256, name in evidence_rows}
     for path in evidence or []:
-        digest = _sha256(path)
+        digest = sha256_file(path)
         match = known.get(digest)
         checks.append(Check(f"evidence {path.name}", match is not None,
                             f"SHA-256 {digest} is exhibit {match[0]} ({match[1]})" if match
@@ -129,11 +129,3 @@ def _padding_untouched(signature) -> bool:
         size = contents[1] & 0x7F
         length = 2 + size + int.from_bytes(contents[2 : 2 + size], "big")
     return not any(contents[length:])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
