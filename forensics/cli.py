@@ -278,7 +278,7 @@ def _print_summary(args, document, case_dir, report_path, json_path) -> None:
             _shorten(evidence.file_name, 28),
             evidence.sha256[:16] + "...",
             f"{statuses.count('ran')} ran, {statuses.count('not_applicable')} n/a, {statuses.count('failed')} failed",
-            f"{strongest.strength.value}: {strongest.title}" if strongest else "none",
+            f"{strongest.strength.value}: {strongest.title}" if strongest and strongest.strength.rank else "none (observations only)",
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
