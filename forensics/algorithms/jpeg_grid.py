@@ -76,8 +76,15 @@ def central_window(plane: np.ndarray, side: int = 1024) -> np.ndarray:
     return plane[top : top + side, left : left + side]
 
 
+MIN_SIDE_PX = 32  # the sliding 8x8 search needs room for every block that covers a pixel, several times over
+
+
 def detect_grid(luma: np.ndarray) -> GridDetection:
-    """The JPEG grid origin of ``luma`` (float32 0..255; position (0, 0) is an origin of the candidate grids)."""
+    """The JPEG grid origin of ``luma`` (float32 0..255; position (0, 0) is an origin of the candidate grids).
+
+    Images smaller than MIN_SIDE_PX on a side give no votes (and no detection)."""
+    if min(luma.shape[:2]) < MIN_SIDE_PX:
+        return GridDetection((0, 0), 0, 0, 0.0, (0, 0), 0, np.full(luma.shape[:2], -1, np.int16))
     zeros = zeros_per_block_position(luma)
     height, width = zeros.shape[0] - 7, zeros.shape[1] - 7
     # For pixel (y, x) the blocks containing it start at (y - a, x - b), a, b in 0..7; in a window whose

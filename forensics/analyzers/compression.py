@@ -69,8 +69,11 @@ class CompressionAnalyser(Analyser):
         except Exception as error:  # libjpeg refuses some files Pillow decodes; the others still run
             raise NotApplicable(f"the DCT coefficients cannot be read ({str(error)[:120]})") from None
         warnings = [f"libjpeg: {line}" for line in captured if line.strip()]
+        blocks = coefficient_blocks(stored.coef_arrays[0])
+        if blocks.shape[0] * 8 < media.pixels.shape[0] - 7 or blocks.shape[1] * 8 < media.pixels.shape[1] - 7:
+            raise NotApplicable("the DCT coefficients read do not cover the decoded image (a malformed or multi-frame file)")
         findings = [_structure_finding(structure, stored)]
-        evidence = analyse_double_jpeg(coefficient_blocks(stored.coef_arrays[0]), media.pixels, structure.quantisation_tables[0])
+        evidence = analyse_double_jpeg(blocks, media.pixels, structure.quantisation_tables[0])
         findings.append(_double_jpeg_finding(evidence, media))
         findings.append(_jpeg_grid_finding(grid))
         findings.append(_ela_finding(media))
