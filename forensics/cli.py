@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from forensics.case import Case
     from forensics.workflow import analyse_exhibit, case_results, render_case_report, take_in
 
     signing = _signing(args)  # a bad key fails now, before any evidence is taken in
@@ -266,13 +265,15 @@ def _timing_printer(args: argparse.Namespace):
 
 
 def _print_summary(args, document, case_dir, report_path, json_path) -> None:
+    from forensics.results import strongest_finding
+
     if args.quiet:
         return
     rows = [("Exhibit", "File", "SHA-256", "Analyses", "Strongest finding")]
     for evidence in document.evidence:
         statuses = [a.status.value for a in evidence.analysers]
         findings = [f for a in evidence.analysers for f in a.findings]
-        strongest = max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+        strongest = strongest_finding(findings)
         rows.append((
             evidence.exhibit_id,
             _shorten(evidence.file_name, 28),

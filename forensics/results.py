@@ -86,6 +86,11 @@ class Finding:
             raise ValueError(f"score must be in [0, 1], got {self.score}")
 
 
+def strongest_finding(findings: list[Finding]) -> Finding | None:
+    """The finding that most supports manipulation: highest verbal level, then highest score."""
+    return max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+
+
 @dataclass(frozen=True)
 class AppendixEntry:
     """One raw value for the report's appendix (e.g. every metadata tag), shown grouped and escaped."""
@@ -108,7 +113,7 @@ class AnalyserResult:
 
     @property
     def strongest(self) -> Finding | None:
-        return max(self.findings, key=lambda f: (f.strength.rank, f.score), default=None)
+        return strongest_finding(self.findings)
 
 
 @dataclass(frozen=True)

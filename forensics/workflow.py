@@ -19,7 +19,7 @@ from forensics import __version__
 from forensics.analyzers import AnalysisContext, discover, run_analysers
 from forensics.analyzers.base import EvidenceModified, Timing
 from forensics.case import Case, EvidenceRecord
-from forensics.case.hashing import digest_file
+from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
 from forensics.errors import BadInputError, CaseError
 from forensics.media import Limits, load_media
@@ -123,8 +123,7 @@ def analyse_exhibit(
 
 
 def _check_object(case: Case, record: EvidenceRecord, path, when: str, fail: Callable[[str], None]) -> None:
-    digests = digest_file(str(path))
-    if digests.sha256 != record.sha256:
+    if sha256_file(path) != record.sha256:
         reason = f"evidence object for {record.exhibit_id} no longer matches its intake SHA-256 ({when})"
         fail(reason)
         raise CaseError(f"{case.directory}: {reason}; run 'forensics case verify'")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
+import threading
 from pathlib import Path
 
 import cv2
@@ -77,6 +79,31 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """Records every request: the report renderer must never make one."""
+
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        RecordingHandler.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"body { background: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server():
+    server = http.server.HTTPServer(("127.0.0.1", 0), RecordingHandler)
+    RecordingHandler.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
 
 
 def pytest_collection_modifyitems(config, items):

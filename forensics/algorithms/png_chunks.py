@@ -71,7 +71,7 @@ def _decode_text(kind: str, body: bytes, limit: int) -> tuple[str, str]:
         return key, rest.decode("latin-1")
     if kind == "zTXt":
         return key, _inflate(rest[1:], limit).decode("latin-1")
-    compressed, _method = rest[0:1] == b"\x01", rest[1:2]
+    compressed = rest[0:1] == b"\x01"  # rest[1] is the compression method; zlib is the only one defined
     _language, _, rest = rest[2:].partition(b"\x00")
     _translated, _, text = rest.partition(b"\x00")
     return key, (_inflate(text, limit) if compressed else text).decode("utf-8", errors="replace")

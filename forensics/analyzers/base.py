@@ -107,6 +107,7 @@ def run_analysers(
 ) -> list[AnalyserResult]:
     results = []
     reference = hashlib.sha256(media.data).digest() if media.data is not None else None
+    expected = _fingerprint(media.path, media.data)  # what the file must still be after every analyser
     for cls in analysers if analysers is not None else discover():
         analyser = cls()
         parameters = analyser.parameters()
@@ -117,7 +118,6 @@ def run_analysers(
             ))
             continue
         started = time.perf_counter()
-        before = _fingerprint(media.path, media.data)
         try:
             output = analyser.analyse(media, context)
             result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
@@ -128,10 +128,10 @@ def run_analysers(
         except Exception as error:  # isolation: one analyser's bug must not lose the others' results
             result = AnalyserResult(cls.name, cls.version, Status.FAILED,
                                     reason=f"{type(error).__name__}: {error}"[:500], parameters=parameters)
-        after = _fingerprint(media.path, media.data)
-        if after != before or (reference is not None and after[2] not in (None, reference)):
-            raise EvidenceModified(f"analyser {cls.name} {cls.version} modified the evidence file {media.path}")
         if on_timing:
             on_timing(Timing(cls.name, time.perf_counter() - started))
+        after = _fingerprint(media.path, media.data)
+        if after != expected or (reference is not None and after[2] not in (None, reference)):
+            raise EvidenceModified(f"analyser {cls.name} {cls.version} modified the evidence file {media.path}")
         results.append(result)
     return results

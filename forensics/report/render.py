@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher
 
 from forensics import __version__
 from forensics.case.custody import Event
-from forensics.results import ResultsDocument, Status, Strength
+from forensics.results import ResultsDocument, Status, Strength, strongest_finding
 
 STRENGTH_WORDS = {
     Strength.NONE: "no support for manipulation (observation)",
@@ -122,7 +122,6 @@ class AssetsOnlyFetcher(URLFetcher):
     def __init__(self, root: Path):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=False)
         self._root = root.resolve()
-        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
@@ -131,7 +130,6 @@ class AssetsOnlyFetcher(URLFetcher):
             path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
             if path.is_relative_to(self._root) and path.is_file():
                 return super().fetch(url, headers)
-        self.refused.append(url)
         raise ValueError(f"refused to fetch {url!r}: the report may load only its own assets")
 
 
@@ -165,7 +163,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
         findings = [f for a in ran for f in a.findings]
-        strongest = max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+        strongest = strongest_finding(findings)
         summaries.append({
             "evidence": evidence,
             "strongest": strongest,

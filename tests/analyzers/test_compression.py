@@ -12,7 +12,7 @@ from PIL import Image
 from forensics.algorithms.double_jpeg import analyse_double_jpeg, coefficient_blocks
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
 from forensics.algorithms.jpeg_structure import ZIGZAG
-from forensics.analyzers import AnalysisContext, NotApplicable
+from forensics.analyzers import AnalysisContext
 from forensics.analyzers.compression import CompressionAnalyser
 from forensics.media import load_media
 from tests.conftest import textured_rgb

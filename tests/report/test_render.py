@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,31 +11,9 @@ from pypdf import PdfReader
 from forensics.case import Case
 from forensics.report.render import AssetsOnlyFetcher, ReportInput, render_html, render_pdf, templates_dir
 from forensics.workflow import analyse_exhibit, case_results
+from tests.conftest import RecordingHandler
 
 INJECTION = '<img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1:{port}/x.css">'
-
-
-class RecordingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        RecordingHandler.requests.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"body { background: red }")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def http_server():
-    server = http.server.HTTPServer(("127.0.0.1", 0), RecordingHandler)
-    RecordingHandler.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
 
 
 def analysed_case(tmp_path: Path, evidence: Path, case_number: str = "2026-0042") -> Case:

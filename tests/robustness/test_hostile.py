@@ -21,12 +21,12 @@ from forensics.errors import EXIT_BAD_INPUT, EXIT_OK, BadInputError
 from forensics.media import load_media
 from tests.conftest import textured_rgb
 from tests.exif_builder import ASCII, build_exif
-from tests.report.test_render import RecordingHandler, http_server  # noqa: F401 - fixture
+from tests.conftest import RecordingHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_injection_in_metadata_and_file_name_is_printed_as_text_and_fetches_nothing(tmp_path, run_cli, http_server):  # noqa: F811
+def test_injection_in_metadata_and_file_name_is_printed_as_text_and_fetches_nothing(tmp_path, run_cli, http_server):
     port = http_server.server_port
     hostile = {
         0x010F: (ASCII, f'<link rel="stylesheet" href="http://127.0.0.1:{port}/evil.css">'),
