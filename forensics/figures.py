@@ -1,4 +1,4 @@
-"""Turning arrays into report figures (PNG): heat maps over the image and simple bar charts.
+"""Turning arrays into report figures (PNG): heat maps over the image, simple bar charts and 8x8 tables.
 
 Drawn with OpenCV so figures are deterministic pixel for pixel for the same input (no font or backend
 differences); text in figures is limited to short ASCII labels, the explanation lives in the caption.
@@ -65,4 +65,22 @@ def bar_chart_figure(title: str, caption: str, series: list[tuple[str, np.ndarra
             x = int(margin + (position + 0.5) * slot)
             cv2.putText(canvas, str(label), (x - 8, margin + height + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.line(canvas, (margin, margin + height), (margin + width, margin + height), (0, 0, 0), 1)
+    return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def table_figure(title: str, caption: str, tables: list[tuple[str, np.ndarray]]) -> Figure:
+    """8x8 tables side by side, each cell shaded by its value (dark = large) and labelled with it."""
+    cell, gap, top = 34, 30, 24
+    canvas = np.full((top + 8 * cell + 10, len(tables) * (8 * cell + gap) + gap, 3), 255, np.uint8)
+    peak = max(float(table.max()) for _, table in tables) or 1.0
+    for index, (label, table) in enumerate(tables):
+        left = gap + index * (8 * cell + gap)
+        cv2.putText(canvas, label, (left, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        for (row, column), value in np.ndenumerate(table):
+            shade = int(255 - 200 * min(float(value) / peak, 1.0))
+            x, y = left + column * cell, top + row * cell
+            cv2.rectangle(canvas, (x, y), (x + cell - 1, y + cell - 1), (shade, shade, 255), -1)
+            cv2.rectangle(canvas, (x, y), (x + cell - 1, y + cell - 1), (160, 160, 160), 1)
+            ink = (0, 0, 0) if shade > 120 else (255, 255, 255)
+            cv2.putText(canvas, str(int(value)), (x + 4, y + 22), cv2.FONT_HERSHEY_SIMPLEX, 0.42, ink, 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forensics.algorithms.dct import blockwise_dct, luminance
 from forensics.algorithms.jpeg_structure import ZIGZAG
 
 MODES = ZIGZAG[1:10]  # the 9 lowest-frequency AC coefficients (natural-order indexes), where statistics are richest
@@ -34,10 +35,6 @@ CALIBRATION_CROP_PX = 4
 MAX_MODEL_BLOCKS = 40_000
 EPSILON = 1e-4
 
-_DCT = np.array([[np.sqrt((1 if k == 0 else 2) / 8) * np.cos((2 * n + 1) * k * np.pi / 16) for n in range(8)]
-                 for k in range(8)])
-
-
 @dataclass(frozen=True)
 class DoubleJpegEvidence:
     score: float  # mean log misfit ratio over informative modes; ~0 single, > 0 double compressed
@@ -46,25 +43,6 @@ class DoubleJpegEvidence:
     secondary_steps: dict[int, int]
     block_llr: np.ndarray  # (blocks_y, blocks_x): > 0 consistent with the double history, < 0 single only
     histograms: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # mode -> (observed, single model, double model)
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """JFIF luma (ITU-R BT.601) as float32, level-shifted by -128 as the JPEG encoder does."""
-    rgb = rgb.astype(np.float32)
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2] - 128.0
-
-
-def blockwise_dct(plane: np.ndarray) -> np.ndarray:
-    """Orthonormal 8x8 DCT-II of every whole block (the JPEG FDCT); shape (blocks_y, blocks_x, 8, 8)."""
-    height, width = (plane.shape[0] // 8) * 8, (plane.shape[1] // 8) * 8
-    blocks = plane[:height, :width].reshape(height // 8, 8, width // 8, 8).transpose(0, 2, 1, 3)
-    return np.einsum("ij,abjk,lk->abil", _DCT, blocks, _DCT, optimize=True)
-
-
-def coefficient_blocks(coefficients: np.ndarray) -> np.ndarray:
-    """Stored quantised coefficients (as pyjpegio lays them out, blocks tiled in a plane) as (by, bx, 8, 8)."""
-    height, width = coefficients.shape
-    return coefficients.reshape(height // 8, 8, width // 8, 8).transpose(0, 2, 1, 3)
 
 
 def analyse_double_jpeg(stored: np.ndarray, decoded_rgb: np.ndarray, table: np.ndarray, max_step: int = 40) -> DoubleJpegEvidence:

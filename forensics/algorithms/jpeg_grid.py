@@ -22,13 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from scipy.stats import binom
 
-_DCT = np.array([[np.sqrt((1 if k == 0 else 2) / 8) * np.cos((2 * n + 1) * k * np.pi / 16) for n in range(8)]
-                 for k in range(8)], dtype=np.float32)
-
+from forensics.algorithms.dct import sliding_dct
 
 @dataclass(frozen=True)
 class GridDetection:
@@ -55,16 +52,11 @@ def zeros_per_block_position(luma: np.ndarray) -> np.ndarray:
     ``luma``: float32 luminance in 0..255. Output shape (H - 7, W - 7). The 2-D DCT of every window is
     computed separably (8 horizontal, then 64 vertical 8-tap filters), which costs 576 multiply-adds per pixel.
     """
-    luma = np.ascontiguousarray(luma, dtype=np.float32)
     height, width = luma.shape[0] - 7, luma.shape[1] - 7
     counts = np.zeros((height, width), dtype=np.uint8)
-    for k in range(8):
-        horizontal = cv2.filter2D(luma, cv2.CV_32F, _DCT[k][None, :], anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-        for j in range(8):
-            if j == 0 and k == 0:
-                continue  # the DC coefficient is almost never zero and carries no grid information
-            coefficient = cv2.filter2D(horizontal, cv2.CV_32F, _DCT[j][:, None], anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-            counts += (np.abs(coefficient[:height, :width]) < 0.5).astype(np.uint8)
+    # The DC coefficient is almost never zero and carries no grid information.
+    for _, coefficient in sliding_dct(luma, range(1, 64)):
+        counts += (np.abs(coefficient) < 0.5).astype(np.uint8)
     return counts
 
 

@@ -11,12 +11,16 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg, coefficient_blocks, luminance
+from forensics.algorithms.dct import coefficient_blocks, luminance
+from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg
+from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map
 from forensics.algorithms.jpeg_grid import GridDetection, central_window, detect_grid
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
+from forensics.algorithms.nonaligned_jpeg import MODES as NONALIGNED_MODES
+from forensics.algorithms.nonaligned_jpeg import PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
+from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce, table_figure
 from forensics.media import Media
 from forensics.results import AppendixEntry, Figure, Finding, Measurement, Strength
 
@@ -25,6 +29,10 @@ from forensics.results import AppendixEntry, Figure, Finding, Measurement, Stren
 # single-compressed controls in `forensics eval` (README, compression section), whose measured rates
 # the report cites.
 DOUBLE_JPEG_LEVELS = [(1.0, Strength.STRONG, 0.85), (0.5, Strength.MODERATE, 0.6), (0.25, Strength.WEAK, 0.3)]
+# Levels of the non-aligned finding's mirror contrast (robust z units). Under the null, the contrast is the
+# difference of two maxima over similar sets of shifts, centred on 0; on 204 single-compressed photos it
+# never exceeded 2.8 (README, compression section, with the rates measured on the other corpus sets).
+NONALIGNED_LEVELS = [(10.0, Strength.STRONG, 0.85), (6.0, Strength.MODERATE, 0.6), (4.0, Strength.WEAK, 0.3)]
 GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38 (README, compression section)
 ELA_QUALITY = 90
 ELA_GAIN = 15
@@ -37,6 +45,10 @@ REFERENCES = {
               "Lin, He, Tang & Tang, Pattern Recognition 42(11), 2009; Bianchi & Piva, IEEE TIFS 7(3), 2012",
     "grid": "Nikoukhah, Anger, Ehret, Colom, Morel & Grompone von Gioi, 'JPEG grid detection based on the number of "
             "DCT zeros and its application to automatic and localized forgery detection', CVPR Workshops 2019; IPOL 2021",
+    "nonaligned": "Bianchi & Piva, 'Detection of nonaligned double JPEG compression based on integer periodicity maps', "
+                  "IEEE TIFS 7(2), 2012; Bianchi & Piva, 'Image forgery localization via block-grained analysis of JPEG "
+                  "artifacts', IEEE TIFS 7(3), 2012",
+    "ghost": "Farid, 'Exposing digital forgeries from JPEG ghosts', IEEE TIFS 4(1), 2009",
     "ela": "Krawetz, 'A picture's worth: digital image analysis and forensics', Black Hat 2007",
 }
 
@@ -44,18 +56,21 @@ REFERENCES = {
 @register
 class CompressionAnalyser(Analyser):
     name = "compression"
-    version = "0.1.0"
+    version = "0.2.0"
     kinds = frozenset({"image"})
-    description = "JPEG structure and encoder identification, aligned double compression, error-level map."
+    description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
+                   "JPEG grid alignment, error-level map.")
 
     def parameters(self) -> dict:
         return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": 9,
-                "histogram_range": HISTOGRAM_RANGE, "grid_window_px": 1024, "grid_min_share": GRID_SHARE, "ela_quality": ELA_QUALITY, "ela_gain": ELA_GAIN}
+                "histogram_range": HISTOGRAM_RANGE, "grid_window_px": 1024, "grid_min_share": GRID_SHARE,
+                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": 1024, "ela_quality": ELA_QUALITY, "ela_gain": ELA_GAIN}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
             raise NotApplicable("the image's pixels could not be decoded")
-        grid = detect_grid(luminance(central_window(media.pixels)) + 128.0)  # window first: bounded memory
+        window_luma = luminance(central_window(media.pixels))  # window first: bounded memory
+        grid = detect_grid(window_luma + 128.0)
         if media.file_type.format != "JPEG" or not media.data:
             return AnalyserOutput(findings=[_lossless_grid_finding(grid, media)])
         structure = parse_jpeg(media.data)
@@ -75,6 +90,10 @@ class CompressionAnalyser(Analyser):
         findings = [_structure_finding(structure, stored)]
         evidence = analyse_double_jpeg(blocks, media.pixels, structure.quantisation_tables[0])
         findings.append(_double_jpeg_finding(evidence, media))
+        findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media))
+        quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(structure.quantisation_tables[0])[0]
+        findings.append(_ghost_finding(ghost_curve(blocks, structure.quantisation_tables[0], quality), blocks,
+                                       structure.quantisation_tables[0], quality, media))
         findings.append(_jpeg_grid_finding(grid))
         findings.append(_ela_finding(media))
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
@@ -133,6 +152,10 @@ def _structure_finding(structure, stored) -> Finding:
                     "encoder, not evidence of manipulation by themselves.",
         method="JPEG marker parsing; quantisation tables compared with the IJG tables at every quality",
         reference=REFERENCES["structure"], measurements=measurements,
+        figures=[table_figure("Quantisation tables", "The file's quantisation tables in natural (row by row) order: "
+                              "table 0 is used for luminance, table 1 usually for both chroma channels. Larger steps "
+                              "(darker) discard more detail.",
+                              [(f"table {index}", table) for index, table in sorted(tables.items())])],
         limitations=["Many programs share the IJG tables, and an editor can re-use a camera's tables, so tables "
                      "identify a family of encoders, not one program."],
     )
@@ -145,10 +168,7 @@ def _double_jpeg_finding(evidence, media: Media) -> Finding:
             strength, score = level, level_score
             break
     primary = evidence.primary_steps
-    matches = {q: sum(int(ijg_table(ANNEX_K_LUMINANCE, q).ravel()[m]) == step for m, step in primary.items())
-               for q in range(1, 101)}
-    best = max(matches.values()) if primary else 0
-    consistent = [q for q, count in matches.items() if count == best] if best else []
+    consistent, best = _consistent_qualities(primary)
     measurements = [
         Measurement("double-compression score", round(evidence.score, 3), note="0 = single compression; see the verbal levels"),
         Measurement("informative DCT modes", evidence.modes_used, note="of the 9 lowest-frequency AC modes"),
@@ -199,6 +219,122 @@ def _double_jpeg_finding(evidence, media: Media) -> Finding:
             "has no non-aligned method yet).",
             "Platforms re-compress every upload: double compression is the norm for shared images.",
             "Flat or saturated regions carry no evidence; very small images give few blocks.",
+        ],
+    )
+
+
+def _consistent_qualities(steps: dict[int, int]) -> tuple[list[int], int]:
+    """The IJG qualities whose luminance table agrees with most of ``steps`` (natural index -> step), and how many."""
+    matches = {q: sum(int(ijg_table(ANNEX_K_LUMINANCE, q).ravel()[m]) == step for m, step in steps.items())
+               for q in range(1, 101)}
+    best = max(matches.values()) if steps else 0
+    return ([q for q, count in matches.items() if count == best] if best else []), best
+
+
+def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media) -> Finding:
+    strength, score = Strength.NONE, 0.0
+    for threshold, level, level_score in NONALIGNED_LEVELS:
+        if evidence.contrast >= threshold:
+            strength, score = level, level_score
+            break
+    consistent, best = _consistent_qualities(evidence.steps)
+    measurements = [
+        Measurement("mirror contrast", round(evidence.contrast, 2), "robust z units",
+                    note="the shift's score minus the best of its 3 mirror shifts; single compressions stay below 3"),
+        Measurement("strongest candidate earlier grid (dx, dy)", list(evidence.shift), "pixels, modulo 8"),
+        Measurement("its score", round(evidence.score, 2), "robust z units"),
+        Measurement("best score among its mirror shifts", round(evidence.mirror_score, 2), "robust z units"),
+        Measurement("blocks per shift", evidence.blocks, note="central window of up to 1024 x 1024 pixels"),
+        Measurement("estimated earlier steps (DC and lowest AC modes)",
+                    [evidence.steps.get(m) for m in NONALIGNED_MODES] if strength is not Strength.NONE else None),
+        Measurement("earlier quality, if IJG tables were used", _ranges(consistent) or None
+                    if strength is not Strength.NONE else None,
+                    note=f"the IJG tables of these qualities agree with {best} of {len(evidence.steps)} estimated steps"
+                    if consistent and strength is not Strength.NONE else None),
+    ]
+    figures = []
+    if evidence.blocks:
+        winner = SHIFTS.index(evidence.shift) if evidence.shift in SHIFTS else 0
+        mode_index = int(np.argmax(evidence.zscores[winner].max(axis=1)))
+        others = [i for i in range(len(SHIFTS)) if i != winner]
+        figures.append(bar_chart_figure(
+            "Lattice agreement per candidate step",
+            f"For DCT mode {NONALIGNED_MODES[mode_index]} (natural index) of the blocks on the grid offset by "
+            f"({evidence.shift[0]}, {evidence.shift[1]}) pixels: the mean of cos(2 pi c / q) for each candidate step q "
+            "(red), against the median over the other candidate grids (grey); negative values are drawn as zero. A red "
+            "bar far above grey means the coefficients on that grid sit on multiples of q: they were quantised there.",
+            [("this grid", np.maximum(evidence.agreement[winner, mode_index], 0), (220, 40, 40)),
+             ("other grids", np.maximum(np.median(evidence.agreement[others, mode_index], axis=0), 0), (150, 150, 150))],
+            [int(q) for q in PERIODS]))
+    if strength is not Strength.NONE:
+        agreement = block_agreement_map(luminance(media.pixels), evidence)
+        smoothed = cv2.blur(agreement.astype(np.float32), (5, 5))
+        high = max(float(np.percentile(smoothed, 95)), 0.05)
+        figures.append(heat_map_figure(
+            "Agreement with the earlier grid per 8x8 block",
+            f"Per block of the grid offset by ({evidence.shift[0]}, {evidence.shift[1]}) pixels, how closely its DCT "
+            "coefficients sit on multiples of the estimated earlier steps, above what other grids show (mean over 5 x 5 "
+            "blocks). Warm: the block went through the earlier compression; blue: it did not (a region pasted after the "
+            "first save, or a flat area, which carries no evidence either way).", media.pixels, smoothed, 0.0,
+            round(high, 2)))
+    if strength is Strength.NONE:
+        explanation = ("No earlier JPEG grid offset from the file's own was found: the DCT coefficients on the 36 tested "
+                       "offset grids show no lattice that their mirror grids lack.")
+    else:
+        explanation = (f"The blocks of a grid offset by {evidence.shift[0]} pixels horizontally and {evidence.shift[1]} "
+                       f"vertically from the file's own carry the lattice of an earlier JPEG quantisation (mirror contrast "
+                       f"{evidence.contrast:.1f}): the picture was JPEG-compressed, then cropped, shifted or pasted at an "
+                       "offset, and saved as JPEG again. A camera does not do this; the block map shows which parts share "
+                       "that earlier compression.")
+    return Finding(
+        title="Non-aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
+        method="Periodicity of DCT coefficients (DC and 9 lowest AC modes) on 36 offset grids for steps 2..40; robust "
+               "z-scores against the other grids; contrast with the 3 mirror grids",
+        reference=REFERENCES["nonaligned"], measurements=measurements, figures=figures,
+        limitations=[
+            "Offsets of 0 or 4 pixels in either direction are not tested (a single compression leaves lattices there), so "
+            "a crop by a multiple of 4 pixels in one direction is missed.",
+            "A final save at low quality (below about 80) blurs the earlier lattice; resizing or rotating between the "
+            "saves erases it.",
+            "Measured on a central window of up to 1024 x 1024 pixels.",
+        ],
+    )
+
+
+def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, quality: int, media: Media) -> Finding:
+    earliest = curve.earliest
+    peak = float(curve.difference.max()) or 1.0
+    figures = [bar_chart_figure(
+        "JPEG ghost curve",
+        f"Mean squared difference (luminance) between the image and its re-save at each IJG quality {curve.qualities[0]}"
+        f"..{curve.qualities[-1]} on the file's own grid, scaled to its maximum. It falls to zero at the last save's "
+        "quality; a dip below that quality is a ghost of an earlier save.",
+        [("difference", curve.difference / peak, (40, 90, 220))], [int(q) for q in curve.qualities])]
+    if earliest:
+        dip = cv2.blur(ghost_dip_map(blocks, table, earliest[0]).astype(np.float32), (4, 4))
+        figures.append(heat_map_figure(
+            f"JPEG ghost map at quality {earliest[0]}",
+            f"Per block, how far the re-save difference at quality {earliest[0]} dips below its neighbours 3 qualities "
+            "away (mean over 4 x 4 blocks). Warm: the block shows the ghost of an earlier save at about that quality; "
+            "blue: it does not. Flat areas show no ghost whatever their history.", media.pixels, dip, 0.0, 1.0))
+    return Finding(
+        title="JPEG ghosts", strength=Strength.NONE, score=0.0,
+        explanation=(f"The re-save difference curve has a dip at quality {earliest[0]} ({100 * earliest[1]:.0f} % below "
+                     f"its neighbours), below the last save's quality ({quality}): consistent with an earlier save at about "
+                     "that quality. Shown in support of the double-compression findings, which carry the strength."
+                     if earliest else
+                     f"The re-save difference curve falls steadily to the last save's quality ({quality}) with no dip "
+                     "below it: no ghost of an earlier save at a lower quality."),
+        method="Requantisation error of the stored luminance coefficients with the IJG tables at each quality (equal to "
+               "the pixel-domain re-save difference on the file's grid, by Parseval's theorem)",
+        reference=REFERENCES["ghost"],
+        measurements=[Measurement("dips below the last quality", [f"{q} ({100 * d:.0f} %)" for q, d in curve.minima] or None,
+                                  note="quality (depth below the mean of the qualities 3 either side)")],
+        figures=figures,
+        limitations=[
+            "An observation without a measured error rate: cameras' own (non-IJG) tables and IJG qualities whose steps "
+            "are multiples of the last ones produce dips too, so a ghost alone is not evidence.",
+            "Only earlier saves on the same grid and at a lower quality leave a ghost.",
         ],
     )
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from forensics.algorithms.double_jpeg import analyse_double_jpeg, coefficient_blocks
+from forensics.algorithms.dct import coefficient_blocks
+from forensics.algorithms.double_jpeg import analyse_double_jpeg
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
 from forensics.algorithms.jpeg_structure import ZIGZAG
 from forensics.analyzers import AnalysisContext
@@ -139,3 +140,92 @@ def test_libjpeg_warnings_become_analyser_warnings_not_stderr_noise(tmp_path, ca
     output = CompressionAnalyser().analyse(load_media(path), CONTEXT)
     assert any("extraneous bytes" in w for w in output.warnings)
     assert "Corrupt JPEG data" not in capfd.readouterr().err
+
+
+def nonaligned(data: bytes, tmp_path):
+    finding = findings(data, tmp_path)["Non-aligned double JPEG compression"]
+    return finding, {m.name: m.value for m in finding.measurements}
+
+
+@pytest.mark.parametrize("first, crop", [(60, (1, 1)), (70, (3, 5)), (75, (2, 7)), (70, (6, 3)), (80, (7, 2)), (70, (5, 6))])
+def test_a_crop_between_two_ordinary_saves_reveals_the_earlier_grid_and_its_quality(tmp_path, first, crop):
+    dx, dy = crop
+    data = jpeg(np.ascontiguousarray(decoded(jpeg(photo(), first))[dy:, dx:]), 90)
+    finding, values = nonaligned(data, tmp_path)
+    assert finding.strength.value == "strong"
+    # Removing dx columns moves the earlier block boundaries from 0, 8, ... to 8 - dx, 16 - dx, ...
+    assert values["strongest candidate earlier grid (dx, dy)"] == [(8 - dx) % 8, (8 - dy) % 8]
+    ranges = values["earlier quality, if IJG tables were used"].split(", ")
+    assert any(int(r.split("-")[0]) <= first <= int(r.split("-")[-1]) for r in ranges), ranges
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: jpeg(p, 90),
+    lambda p: jpeg(p, 75),
+    lambda p: jpeg(np.ascontiguousarray(p[3:, 5:]), 90),  # cropped before its only save
+    lambda p: jpeg(decoded(jpeg(p, 60)), 90),  # aligned double compression: the other finding's business
+], ids=["single-90", "single-75", "cropped-then-saved", "aligned-double"])
+def test_no_earlier_offset_grid_is_claimed_without_one(tmp_path, make):
+    for seed in (0, 3):
+        finding, values = nonaligned(make(photo(seed=seed)), tmp_path)
+        assert finding.strength.value == "none", values
+        assert values["mirror contrast"] < 4
+
+
+def test_block_map_of_the_earlier_grid_shows_a_region_pasted_after_the_crop(tmp_path):
+    from forensics.algorithms.dct import luminance
+    from forensics.algorithms.nonaligned_jpeg import block_agreement_map, detect_nonaligned
+
+    background = np.ascontiguousarray(decoded(jpeg(photo(seed=1), 65))[5:, 3:])
+    spliced = background.copy()
+    spliced[128:384, 128:384] = photo(seed=2)[128:384, 128:384]  # never compressed before the final save
+    luma = luminance(decoded(jpeg(spliced, 90)))
+    evidence = detect_nonaligned(luma)
+    assert evidence.shift == (5, 3)
+    agreement = block_agreement_map(luma, evidence)  # blocks of the grid starting at (5, 3)
+    inside = agreement[18:46, 18:46].mean()
+    outside = np.concatenate([agreement[:12].ravel(), agreement[50:].ravel()]).mean()
+    assert outside > 0.2 and abs(inside) < 0.05, (inside, outside)
+
+
+def test_a_region_pasted_from_another_jpeg_at_an_offset_is_found_by_its_grid(tmp_path):
+    donor = decoded(jpeg(photo(seed=4), 70))
+    spliced = photo(seed=5)  # never compressed
+    spliced[64:320, 64:320] = donor[66:322, 69:325]  # donor grid lands at x = 64 - 69 + 72 = 67 -> 3, y -> 6
+    finding, values = nonaligned(jpeg(spliced, 92), tmp_path)
+    assert finding.strength.rank >= 2
+    assert values["strongest candidate earlier grid (dx, dy)"] == [3, 6]
+
+
+def test_ghost_curve_dips_at_the_first_quality_and_not_after_a_single_save(tmp_path):
+    ghosts = findings(jpeg(decoded(jpeg(photo(), 60)), 90), tmp_path)["JPEG ghosts"]
+    dips = {m.name: m.value for m in ghosts.measurements}["dips below the last quality"]
+    assert any(d.startswith(("59 ", "60 ", "61 ")) for d in dips), dips
+    # IJG tables two qualities apart share most steps, so the ghost places the first save within +-2.
+    mapped_quality = int(ghosts.figures[1].title.rsplit(" ", 1)[1])
+    assert abs(mapped_quality - 60) <= 2 and ghosts.strength.value == "none"
+    single = findings(jpeg(photo(), 90), tmp_path)["JPEG ghosts"]
+    assert {m.name: m.value for m in single.measurements}["dips below the last quality"] is None
+
+
+@pytest.mark.parametrize("quality", [40, 70, 85])
+def test_ghost_curve_equals_the_pixel_difference_of_real_resaves(tmp_path, quality):
+    """Parseval: requantising stored coefficients equals re-saving on the same grid (reference: libjpeg via Pillow)."""
+    from forensics.algorithms.jpeg_ghost import QUALITIES, ghost_curve
+
+    grey = np.asarray(Image.fromarray(photo(256)).convert("L"))
+    data = jpeg(grey, 90)
+    path = tmp_path / "grey.jpg"
+    path.write_bytes(data)
+    stored = jpegio.read(str(path))
+    curve = ghost_curve(coefficient_blocks(stored.coef_arrays[0]), stored.quant_tables[0], 90)
+    original = np.asarray(Image.open(io.BytesIO(data)), np.float64)
+    resaved = np.asarray(Image.open(io.BytesIO(jpeg(original.astype(np.uint8), quality))), np.float64)
+    measured = float(((original - resaved) ** 2).mean())
+    predicted = float(curve.difference[list(QUALITIES).index(quality)])
+    assert predicted == pytest.approx(measured, rel=0.1), (predicted, measured)  # pixel rounding and clipping
+
+
+def test_quantisation_tables_are_drawn(tmp_path):
+    structure = findings(jpeg(photo(128), 83), tmp_path)["JPEG structure and encoder"]
+    assert structure.figures[0].title == "Quantisation tables" and structure.figures[0].media_type == "image/png"
