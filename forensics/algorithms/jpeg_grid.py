@@ -102,3 +102,45 @@ def detect_grid(luma: np.ndarray) -> GridDetection:
         origin=(first % 8, first // 8), votes=int(tally[first]), voters=voters, log10_nfa=float(log10_nfa),
         second_origin=(second % 8, second // 8), second_votes=int(tally[second]), vote_map=vote_map,
     )
+
+
+TILE_PX = 64
+
+
+@dataclass(frozen=True)
+class LocalGrids:
+    """The grid detection repeated per tile of TILE_PX x TILE_PX pixels of the vote map (after ZERO's local use)."""
+
+    winner: np.ndarray  # (tiles_y, tiles_x): grid index dy * 8 + dx with the most votes, -1 where no votes
+    global_share: np.ndarray  # share of the tile's votes for the image's own winning grid
+    log10_nfa: np.ndarray  # for the tile's winner; tests counted over all tiles and the 63 other grids
+
+    def differing(self, global_index: int) -> np.ndarray:
+        """Tiles whose own grid is significant (NFA < 1) and differs from the image's."""
+        return (self.winner >= 0) & (self.winner != global_index) & (self.log10_nfa < 0)
+
+
+def local_grids(detection: GridDetection, tile: int = TILE_PX) -> LocalGrids:
+    votes = detection.vote_map
+    rows, columns = votes.shape[0] // tile, votes.shape[1] // tile
+    winner = np.full((rows, columns), -1, np.int16)
+    global_share = np.zeros((rows, columns))
+    log10_nfa = np.zeros((rows, columns))
+    global_index = detection.origin[1] * 8 + detection.origin[0]
+    tests = max(rows * columns, 1) * 63
+    for row in range(rows):
+        for column in range(columns):
+            cell = votes[row * tile : (row + 1) * tile, column * tile : (column + 1) * tile]
+            tally = np.bincount(cell[cell >= 0].ravel(), minlength=64)
+            total = int(tally.sum())
+            if total == 0:
+                continue
+            best = int(np.argmax(tally))
+            winner[row, column] = best
+            global_share[row, column] = tally[global_index] / total
+            # One independent vote per 8x8 block, as for the whole image (module docstring).
+            independent_voters, independent_votes = total // 64, int(tally[best]) // 64
+            if independent_voters:
+                log10_nfa[row, column] = (np.log10(tests)
+                                          + binom.logsf(independent_votes - 1, independent_voters, 1 / 64) / np.log(10))
+    return LocalGrids(winner, global_share, log10_nfa)

@@ -12,17 +12,18 @@ on that grid give, for each candidate period q, the lattice agreement
     R(q) = mean over blocks of cos(2 pi c / q)
 
 which is near exp(-2 pi^2 sigma^2 / q^2) on the earlier grid (sigma: the last save's error) and near the
-content's own value elsewhere. Each R is turned into a robust z-score against the other candidate shifts
-(median and MAD over shifts, floored by the sampling standard error of the mean), and a shift's score is its
-largest z over modes and periods.
+content's own value elsewhere. A lattice makes a sharp peak at its step, so we test the peak excess
+R(q) - (R(q-1) + R(q+1)) / 2, turned into a robust z-score against other candidate shifts (median and MAD
+over shifts, floored by the sampling standard error); a shift's score is its largest z over modes and periods.
 
-Null model. A single compression on the file's own grid also leaves lattices at shifts that share a row or
-column with it, or sit half a block away (weights of 1/8 .. 7/8 of whole quantised coefficients), so shifts
-with dx or dy in {0, 4} are not tested. The remaining structure the file's own grid induces is symmetric
-under mirroring a shift, (dx, dy) -> (8 - dx, dy), (dx, 8 - dy), (8 - dx, 8 - dy), while an earlier grid
-excites one shift only. The statistic is therefore the *mirror contrast*: the shift's score minus the
-largest score among its three mirrors. On single-compressed photographs it stays below 3 (see
-``forensics eval``); an earlier grid gives tens.
+Null model. A single compression on the file's own grid also leaves lattices at other shifts: whole quantised
+coefficients mix with weights of 1/8 .. 7/8. Half-block shifts (dx or dy = 4) mix them with weights of 1/2
+and are not tested. Shifts that share rows or columns with the file's grid (dx or dy = 0) carry such lattices
+too, so the median and MAD are taken over the 36 shifts with neither offset 0 or 4 only. What remains of the
+file's own structure is symmetric under mirroring a shift, (dx, dy) -> (8 - dx, dy), (dx, 8 - dy),
+(8 - dx, 8 - dy) (modulo 8), while an earlier grid excites one shift only. The statistic is therefore the
+*mirror contrast*: the shift's score minus the largest score among its mirrors (three, or one on an axis).
+On single-compressed photographs it stayed below 4 (see ``forensics eval``); an earlier grid gives tens.
 """
 
 from __future__ import annotations
@@ -36,16 +37,18 @@ from forensics.algorithms.jpeg_structure import ZIGZAG
 
 MODES = tuple(int(m) for m in ZIGZAG[:10])  # DC and the 9 lowest AC modes, natural index
 PERIODS = np.arange(2, 41)  # candidate earlier quantisation steps
-TESTED_OFFSETS = (1, 2, 3, 5, 6, 7)
-SHIFTS = tuple((dx, dy) for dy in TESTED_OFFSETS for dx in TESTED_OFFSETS)
+OFFSETS = (0, 1, 2, 3, 5, 6, 7)
+SHIFTS = tuple((dx, dy) for dy in OFFSETS for dx in OFFSETS if (dx, dy) != (0, 0))
+BASELINE = tuple(index for index, (dx, dy) in enumerate(SHIFTS) if dx and dy)  # off both of the file's axes
 BINS_PER_UNIT = 8  # coefficients are binned at 1/8; the phase error this adds is below 0.2 rad at q = 2
 COEFFICIENT_LIMIT = 1100  # DC of an 8-bit block reaches 1024 in magnitude
-MIN_BLOCKS = 256
+MIN_BLOCKS = 100
 
 _CENTRES = np.arange(-COEFFICIENT_LIMIT * BINS_PER_UNIT, COEFFICIENT_LIMIT * BINS_PER_UNIT + 1) / BINS_PER_UNIT
+_EVALUATED = np.arange(PERIODS[0] - 1, PERIODS[-1] + 2)  # each period and its two neighbours
 # cos(2 pi c / q) for R and cos(4 pi c / q) for its variance (cos^2 = (1 + cos 2x) / 2), per bin and period.
-_TRIGONOMETRY = np.concatenate([np.cos(2 * np.pi * _CENTRES[:, None] / PERIODS[None, :]),
-                                np.cos(4 * np.pi * _CENTRES[:, None] / PERIODS[None, :])], axis=1).astype(np.float32)
+_TRIGONOMETRY = np.concatenate([np.cos(2 * np.pi * _CENTRES[:, None] / _EVALUATED[None, :]),
+                                np.cos(4 * np.pi * _CENTRES[:, None] / _EVALUATED[None, :])], axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,14 @@ class NonAlignedEvidence:
     zscores: np.ndarray  # (shifts, modes, periods)
 
 
-def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """R and its sampling variance per (shift in SHIFTS, mode in MODES, period in PERIODS), and the block count.
+def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Lattice agreement per (shift in SHIFTS, mode in MODES, period in PERIODS): R, its peak excess, the
+    excess's sampling variance, and the number of blocks per shift.
 
-    ``luma``: JPEG luminance level-shifted by -128 (``dct.luminance``), position (0, 0) on the file's grid.
+    The peak excess R(q) - (R(q - 1) + R(q + 1)) / 2 keeps the sharp peak a lattice of step q makes and removes
+    the smooth rise of R with q that comes from how concentrated the content's coefficients are around zero
+    (which differs between shifts in upsampled or strongly textured images). ``luma``: JPEG luminance
+    level-shifted by -128 (``dct.luminance``), position (0, 0) on the file's grid.
     """
     rows, columns = (luma.shape[0] - 8) // 8, (luma.shape[1] - 8) // 8
     histograms = np.zeros((len(SHIFTS), len(MODES), _CENTRES.size), dtype=np.float32)
@@ -73,33 +80,37 @@ def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         by_offset = (binned + COEFFICIENT_LIMIT * BINS_PER_UNIT).reshape(rows, 8, columns, 8)
         for shift_index, (dx, dy) in enumerate(SHIFTS):
             histograms[shift_index, mode_index] = np.bincount(by_offset[:, dy, :, dx].ravel(), minlength=_CENTRES.size)
-    blocks = rows * columns
-    moments = (histograms.reshape(-1, _CENTRES.size) @ _TRIGONOMETRY).reshape(len(SHIFTS), len(MODES), -1) / max(blocks, 1)
-    agreement, double_frequency = moments[..., : PERIODS.size], moments[..., PERIODS.size :]
-    variance = np.maximum((1 + double_frequency) / 2 - agreement**2, 0) / max(blocks, 1)
-    return agreement.astype(np.float64), variance.astype(np.float64), blocks
+    blocks = max(rows * columns, 1)
+    moments = (histograms.reshape(-1, _CENTRES.size) @ _TRIGONOMETRY).reshape(len(SHIFTS), len(MODES), -1) / blocks
+    agreement, double_frequency = moments[..., : _EVALUATED.size], moments[..., _EVALUATED.size :]
+    variance = np.maximum((1 + double_frequency) / 2 - agreement**2, 0) / blocks
+    excess = agreement[..., 1:-1] - (agreement[..., :-2] + agreement[..., 2:]) / 2
+    excess_variance = variance[..., 1:-1] + (variance[..., :-2] + variance[..., 2:]) / 4
+    return (agreement[..., 1:-1].astype(np.float64), excess.astype(np.float64), excess_variance.astype(np.float64),
+            rows * columns)
 
 
-def robust_zscores(agreement: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """How far each shift's R stands out from the other shifts' (median, 1.4826 MAD, floored by sampling error)."""
-    median = np.median(agreement, axis=0)
-    spread = 1.4826 * np.median(np.abs(agreement - median), axis=0)
+def robust_zscores(statistic: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """How far each shift's value stands out from the BASELINE shifts' (median, 1.4826 MAD, floored by sampling error)."""
+    median = np.median(statistic[list(BASELINE)], axis=0)
+    spread = 1.4826 * np.median(np.abs(statistic[list(BASELINE)] - median), axis=0)
     scale = np.maximum(np.sqrt(variance), spread[None])
-    return (agreement - median) / np.maximum(scale, 1e-9)
+    return (statistic - median) / np.maximum(scale, 1e-9)
 
 
 def mirrors(shift: tuple[int, int]) -> list[tuple[int, int]]:
     dx, dy = shift
-    return [(8 - dx, dy), (dx, 8 - dy), (8 - dx, 8 - dy)]
+    images = {((8 - dx) % 8, dy), (dx, (8 - dy) % 8), ((8 - dx) % 8, (8 - dy) % 8)}
+    return sorted(images - {shift})
 
 
 def detect_nonaligned(luma: np.ndarray) -> NonAlignedEvidence:
     """The strongest earlier, non-aligned grid in ``luma`` (see the module docstring), or contrast 0 if too small."""
-    agreement, variance, blocks = lattice_agreement(luma)
+    agreement, excess, variance, blocks = lattice_agreement(luma)
     if blocks < MIN_BLOCKS:
         empty = np.zeros((len(SHIFTS), len(MODES), PERIODS.size))
         return NonAlignedEvidence((0, 0), 0.0, 0.0, 0.0, blocks, {}, empty, empty)
-    zscores = robust_zscores(agreement, variance)
+    zscores = robust_zscores(excess, variance)
     best = zscores.reshape(len(SHIFTS), -1).max(axis=1)
     position = {shift: index for index, shift in enumerate(SHIFTS)}
     contrasts = [best[i] - max(best[position[m]] for m in mirrors(shift)) for i, shift in enumerate(SHIFTS)]

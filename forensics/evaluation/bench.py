@@ -73,9 +73,37 @@ def time_stages(path: Path, repeats: int) -> list[tuple[str, float, float]]:
     context = AnalysisContext("BENCH", path.name, received_utc="2026-01-01T00:00:00.000000Z")
     for analyser in discover():
         measure(f"analyser: {analyser.name}", lambda a=analyser: run_analysers(media, context, [a]))
+    if media.file_type.format == "JPEG":
+        for name, method in _compression_methods(media):
+            measure(f"  compression: {name}", method)
     results = run_analysers(media, context)  # computed once, outside the timed rendering
     measure("report rendering", lambda: _render(path, media, results))
     return rows
+
+
+def _compression_methods(media) -> list[tuple[str, object]]:
+    """The compression analyser's methods one by one, for the per-method breakdown (same functions, same inputs)."""
+    import jpegio
+
+    from forensics.algorithms.dct import coefficient_blocks, luminance
+    from forensics.algorithms.double_jpeg import analyse_double_jpeg
+    from forensics.algorithms.jpeg_ghost import ghost_curve
+    from forensics.algorithms.jpeg_grid import central_window, detect_grid
+    from forensics.algorithms.nonaligned_jpeg import detect_nonaligned
+    from forensics.analyzers.compression import _ela_finding
+
+    stored = jpegio.read(media.path)
+    blocks = coefficient_blocks(stored.coef_arrays[0])
+    table = stored.quant_tables[0]
+    window = luminance(central_window(media.pixels))
+    return [
+        ("DCT coefficients (pyjpegio)", lambda: jpegio.read(media.path)),
+        ("aligned double compression", lambda: analyse_double_jpeg(blocks, media.pixels, table)),
+        ("non-aligned (1024-px window)", lambda: detect_nonaligned(window)),
+        ("JPEG ghost curve", lambda: ghost_curve(blocks, table, None)),
+        ("grid origin (1024-px window)", lambda: detect_grid(window + 128.0)),
+        ("error-level map", lambda: _ela_finding(media)),
+    ]
 
 
 def _render(path: Path, media, results) -> None:
@@ -123,7 +151,7 @@ def run(corpus: Path, repeats: int, batch: int, quick: bool) -> int:
             with ProcessPoolExecutor(1) as pool:  # a fresh process per input, so peak RSS is this input's
                 rows = pool.submit(time_stages, path, repeats).result()
             decode = next(seconds for stage, seconds, _ in rows if stage == "decode")
-            analysis = sum(seconds for stage, seconds, _ in rows if stage.startswith("analyser"))
+            analysis = sum(seconds for stage, seconds, _ in rows if stage.startswith("analyser:"))
             print(f"\n{label}: {path.stat().st_size / 1e6:.1f} MB")
             print(f"  {'stage':<38} {'median':>10} {'x decode':>9} {'peak RSS':>10}")
             for stage, seconds, rss in rows:

@@ -4,9 +4,9 @@ Untouched (compressed once): camera originals of ``metadata/metadata-extractor/j
 as they are; and single-compression controls made from them, reduced to half size (which erases the
 camera's JPEG traces) and saved once by Pillow at quality 75 or 90.
 Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for
-Q1 < Q2 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at 70, cropped by 3 x 5 pixels and saved at
-90 (non-aligned grids: the aligned method cannot see them, and after a final save at 90 the last grid dominates)
-or at 98 (the earlier grid stays dominant). Lossless files: a 768-pixel window of the camera original saved as
+Q1 < Q2 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at Q1, cropped, and saved at Q2 (non-aligned
+grids): 3 x 5 pixels with 70 -> 90 and 70 -> 98 (where the earlier grid stays dominant), 6 x 1 pixels with
+80 -> 90, and 3 pixels on one axis only with 70 -> 90 (offsets the non-aligned test does not examine). Lossless files: a 768-pixel window of the camera original saved as
 PNG, on its 8x8 grid or offset by 3 x 5 pixels (was a JPEG before), against the same window of the half-size
 image saved as PNG (never a JPEG at that size).
 """
@@ -79,6 +79,8 @@ _GENERATED = {
     "double, aligned, Q1 90 -> Q2 75": (1, lambda p: _jpeg(_decoded(_jpeg(p, 90)), 75)),
     "double, cropped 3x5 px between saves, 70 -> 90": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[5:, 3:]), 90)),
     "double, cropped 3x5 px between saves, 70 -> 98": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[5:, 3:]), 98)),
+    "double, cropped 6x1 px between saves, 80 -> 90": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 80))[1:, 6:]), 90)),
+    "double, cropped 3 px on one axis only, 70 -> 90": (1, lambda p: _jpeg(np.ascontiguousarray(_decoded(_jpeg(p, 70))[:, 3:]), 90)),
     "PNG of the half-size photo (never a JPEG at that size)": (0, lambda p: _png(_window(p))),
 }
 # These start from the camera original itself (full size, decoded), not from the half-size image.
@@ -88,22 +90,27 @@ _FROM_ORIGINAL = {
 }
 
 
+def _folder(kind: str) -> str:
+    """A cache folder named after the kind's recipe, so that adding or reordering kinds never reuses a stale file."""
+    return "kind-" + hashlib.sha256(kind.encode()).hexdigest()[:12]
+
+
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     originals = _originals(corpus)
     cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus))) for p in originals]
     for source in originals:
         digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
         half = None
-        for index, (kind, (label, make)) in enumerate(_GENERATED.items()):
-            target = cache / f"kind{index}" / f"{digest}.jpg"
+        for kind, (label, make) in _GENERATED.items():
+            target = cache / _folder(kind) / f"{digest}.jpg"
             if not target.is_file():
                 half = _half(source) if half is None else half
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(half))
             cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
         original = None
-        for index, (kind, (label, make)) in enumerate(_FROM_ORIGINAL.items()):
-            target = cache / f"original{index}" / f"{digest}.png"
+        for kind, (label, make) in _FROM_ORIGINAL.items():
+            target = cache / _folder(kind) / f"{digest}.png"
             if not target.is_file():
                 original = _decoded(source.read_bytes()) if original is None else original
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -229,3 +229,24 @@ def test_ghost_curve_equals_the_pixel_difference_of_real_resaves(tmp_path, quali
 def test_quantisation_tables_are_drawn(tmp_path):
     structure = findings(jpeg(photo(128), 83), tmp_path)["JPEG structure and encoder"]
     assert structure.figures[0].title == "Quantisation tables" and structure.figures[0].media_type == "image/png"
+
+
+def test_grid_origin_map_marks_a_region_pasted_from_a_jpeg_with_another_grid(tmp_path):
+    from forensics.algorithms.jpeg_grid import detect_grid, local_grids
+    from forensics.algorithms.dct import luminance
+
+    donor = decoded(jpeg(photo(seed=6), 60))
+    spliced = photo(seed=7)  # never compressed: the donor's grid is the only one in the PNG
+    spliced[128:384, 128:384] = donor[131:387, 133:389]  # donor grid lands at x = 128 - 133 + 136 = 131 -> 3, y -> 5
+    grid = detect_grid(luminance(spliced) + 128.0)
+    assert grid.origin == (3, 5)
+    tiles = local_grids(grid)
+    own = tiles.winner == 5 * 8 + 3
+    assert own[2:5, 2:5].all() and not own[0, :].any()  # tiles of the vote map start 7 px into the image
+    figure = png_of(spliced, tmp_path)["Traces of an earlier JPEG compression"].figures[0]
+    assert figure.title == "JPEG grid-origin map"
+
+
+def test_tiny_images_get_no_grid_map_and_no_error(tmp_path):
+    finding = findings(jpeg(photo(48), 90), tmp_path)["JPEG grid alignment"]
+    assert finding.figures == []

@@ -1,0 +1,30 @@
+"""The MISD localisation scoring reads block maps at the right pixels and unites the objects' masks."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from forensics.evaluation.splicing_compression import block_mask_to_pixels, main, truth_mask
+
+
+def test_a_block_map_on_an_offset_grid_lands_on_the_offset_pixels():
+    blocks = np.zeros((3, 4), bool)
+    blocks[1, 2] = True
+    pixels = block_mask_to_pixels(blocks, (30, 40), offset=(5, 3))
+    rows, columns = np.nonzero(pixels)
+    assert (rows.min(), rows.max(), columns.min(), columns.max()) == (3 + 8, 3 + 15, 5 + 16, 5 + 23)
+
+
+def test_masks_of_several_objects_are_united_and_resized_to_the_image(tmp_path):
+    for index, box in enumerate([(0, 0, 10, 10), (30, 30, 40, 40)]):
+        mask = np.zeros((40, 40), np.uint8)
+        mask[box[1]:box[3], box[0]:box[2]] = 255
+        Image.fromarray(mask).save(tmp_path / f"m{index}.png")
+    union = truth_mask(tmp_path, "m0.png;m1.png", (20, 20))  # stored at twice the image size
+    assert union.sum() == 2 * 25 and union[0, 0] and union[19, 19] and not union[10, 10]
+
+
+def test_without_the_corpus_it_says_so_and_succeeds(tmp_path, capsys):
+    assert main(["--corpus", str(tmp_path)]) == 0
+    assert "MISD not found" in capsys.readouterr().out
