@@ -23,7 +23,7 @@ import numpy as np
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
 
 QUALITIES = np.arange(30, 101)
-MAX_CURVE_BLOCKS = 10_000  # an evenly strided subset: the curve is a mean over blocks
+MAX_CURVE_BLOCKS = 5_000  # an evenly strided subset: the curve is a mean over blocks
 MIN_DIP = 0.1  # a local minimum must sit at least 10 % below the mean of its neighbours 3 qualities away
 _TABLES = np.stack([ijg_table(ANNEX_K_LUMINANCE, int(q)).ravel() for q in QUALITIES]).astype(np.float32)
 

@@ -81,7 +81,13 @@ def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         for shift_index, (dx, dy) in enumerate(SHIFTS):
             histograms[shift_index, mode_index] = np.bincount(by_offset[:, dy, :, dx].ravel(), minlength=_CENTRES.size)
     blocks = max(rows * columns, 1)
-    moments = (histograms.reshape(-1, _CENTRES.size) @ _TRIGONOMETRY).reshape(len(SHIFTS), len(MODES), -1) / blocks
+    moments = np.zeros((len(SHIFTS), len(MODES), _TRIGONOMETRY.shape[1]), dtype=np.float32)
+    for mode_index in range(len(MODES)):  # only the bins some coefficient of this mode fell in
+        occupied = np.flatnonzero(histograms[:, mode_index].any(axis=0))
+        if occupied.size:
+            used = slice(occupied[0], occupied[-1] + 1)
+            moments[:, mode_index] = histograms[:, mode_index, used] @ _TRIGONOMETRY[used]
+    moments /= blocks
     agreement, double_frequency = moments[..., : _EVALUATED.size], moments[..., _EVALUATED.size :]
     variance = np.maximum((1 + double_frequency) / 2 - agreement**2, 0) / blocks
     excess = agreement[..., 1:-1] - (agreement[..., :-2] + agreement[..., 2:]) / 2

@@ -13,14 +13,14 @@ import numpy as np
 
 from forensics.algorithms.dct import coefficient_blocks, luminance
 from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg
-from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map
-from forensics.algorithms.jpeg_grid import TILE_PX, GridDetection, central_window, detect_grid, local_grids
+from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, requantisation_error
+from forensics.algorithms.jpeg_grid import TILE_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
 from forensics.algorithms.nonaligned_jpeg import MODES as NONALIGNED_MODES
 from forensics.algorithms.nonaligned_jpeg import PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce, table_figure
+from forensics.figures import bar_chart_figure, heat_map_figure, reduce, table_figure
 from forensics.media import Media
 from forensics.results import AppendixEntry, Figure, Finding, Measurement, Strength
 
@@ -35,7 +35,7 @@ DOUBLE_JPEG_LEVELS = [(1.0, Strength.STRONG, 0.85), (0.5, Strength.MODERATE, 0.6
 NONALIGNED_LEVELS = [(10.0, Strength.STRONG, 0.85), (6.0, Strength.MODERATE, 0.6), (4.0, Strength.WEAK, 0.3)]
 GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38 (README, compression section)
 ELA_QUALITY = 90
-ELA_GAIN = 15
+ELA_SCALE = 8.0  # 8-bit levels at the top of the map's colour scale
 STANDARD_HUFFMAN_AC_LUMA = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125]  # ITU-T T.81 Table K.5 (BITS)
 
 REFERENCES = {
@@ -64,7 +64,7 @@ class CompressionAnalyser(Analyser):
     def parameters(self) -> dict:
         return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": 9,
                 "histogram_range": HISTOGRAM_RANGE, "grid_window_px": 1024, "grid_min_share": GRID_SHARE,
-                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": 1024, "ela_quality": ELA_QUALITY, "ela_gain": ELA_GAIN}
+                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": 1024, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
@@ -84,18 +84,18 @@ class CompressionAnalyser(Analyser):
         except Exception as error:  # libjpeg refuses some files Pillow decodes; the others still run
             raise NotApplicable(f"the DCT coefficients cannot be read ({str(error)[:120]})") from None
         warnings = [f"libjpeg: {line}" for line in captured if line.strip()]
-        blocks = coefficient_blocks(stored.coef_arrays[0])
+        blocks = np.ascontiguousarray(coefficient_blocks(stored.coef_arrays[0]))  # one copy; later reshapes are views
         if blocks.shape[0] * 8 < media.pixels.shape[0] - 7 or blocks.shape[1] * 8 < media.pixels.shape[1] - 7:
             raise NotApplicable("the DCT coefficients read do not cover the decoded image (a malformed or multi-frame file)")
+        table = structure.quantisation_tables[0]
+        preview = reduce(media.pixels)  # every map is drawn over the same reduced copy
         findings = [_structure_finding(structure, stored)]
-        evidence = analyse_double_jpeg(blocks, media.pixels, structure.quantisation_tables[0])
-        findings.append(_double_jpeg_finding(evidence, media))
-        findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media))
-        quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(structure.quantisation_tables[0])[0]
-        findings.append(_ghost_finding(ghost_curve(blocks, structure.quantisation_tables[0], quality), blocks,
-                                       structure.quantisation_tables[0], quality, media))
+        findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table), preview))
+        findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media, preview))
+        quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
+        findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview))
         findings.append(_jpeg_grid_finding(grid, media))
-        findings.append(_ela_finding(media))
+        findings.append(_ela_finding(media, blocks, table, preview))
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
                                   " ".join(str(v) for v in table.ravel()))
                     for index, table in sorted(structure.quantisation_tables.items())]
@@ -161,7 +161,7 @@ def _structure_finding(structure, stored) -> Finding:
     )
 
 
-def _double_jpeg_finding(evidence, media: Media) -> Finding:
+def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
     strength, score = Strength.NONE, 0.0
     for threshold, level, level_score in DOUBLE_JPEG_LEVELS:
         if evidence.score >= threshold:
@@ -198,7 +198,7 @@ def _double_jpeg_finding(evidence, media: Media) -> Finding:
             "Per block, the log-likelihood ratio of its coefficients under the double-compression model versus a "
             "single compression (median-filtered). Red/yellow: consistent with the image's double-compression history; "
             "blue: compressed only once, as a region pasted from another source would be. Flat areas carry no "
-            "evidence either way and show in the middle of the scale.", media.pixels, smoothed, -10, 10))
+            "evidence either way and show in the middle of the scale.", preview, smoothed, -10, 10))
     if strength is Strength.NONE:
         explanation = ("The DCT coefficients show no trace of an earlier JPEG compression with different tables: "
                        "the histograms are explained by a single compression.")
@@ -231,7 +231,7 @@ def _consistent_qualities(steps: dict[int, int]) -> tuple[list[int], int]:
     return ([q for q, count in matches.items() if count == best] if best else []), best
 
 
-def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media) -> Finding:
+def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.ndarray) -> Finding:
     strength, score = Strength.NONE, 0.0
     for threshold, level, level_score in NONALIGNED_LEVELS:
         if evidence.contrast >= threshold:
@@ -275,7 +275,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media) -> Finding:
             f"Per block of the grid offset by ({evidence.shift[0]}, {evidence.shift[1]}) pixels, how closely its DCT "
             "coefficients sit on multiples of the estimated earlier steps, above what other grids show (mean over 5 x 5 "
             "blocks). Warm: the block went through the earlier compression; blue: it did not (a region pasted after the "
-            "first save, or a flat area, which carries no evidence either way).", media.pixels, smoothed, 0.0,
+            "first save, or a flat area, which carries no evidence either way).", preview, smoothed, 0.0,
             round(high, 2)))
     if strength is Strength.NONE:
         explanation = ("No earlier JPEG grid offset from the file's own was found: the DCT coefficients on the 48 tested "
@@ -301,7 +301,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media) -> Finding:
     )
 
 
-def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, quality: int, media: Media) -> Finding:
+def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, quality: int, preview: np.ndarray) -> Finding:
     earliest = curve.earliest
     peak = float(curve.difference.max()) or 1.0
     figures = [bar_chart_figure(
@@ -316,7 +316,7 @@ def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, qua
             f"JPEG ghost map at quality {earliest[0]}",
             f"Per block, how far the re-save difference at quality {earliest[0]} dips below its neighbours 3 qualities "
             "away (mean over 4 x 4 blocks). Warm: the block shows the ghost of an earlier save at about that quality; "
-            "blue: it does not. Flat areas show no ghost whatever their history.", media.pixels, dip, 0.0, 1.0))
+            "blue: it does not. Flat areas show no ghost whatever their history.", preview, dip, 0.0, 1.0))
     return Finding(
         title="JPEG ghosts", strength=Strength.NONE, score=0.0,
         explanation=(f"The re-save difference curve has a dip at quality {earliest[0]} ({100 * earliest[1]:.0f} % below "
@@ -346,14 +346,16 @@ def _grid_measurements(grid: GridDetection) -> list[Measurement]:
         Measurement("log10 number of false alarms", None if grid.log10_nfa == float("-inf") else round(grid.log10_nfa, 1),
                     note="below 0: fewer than one false detection expected; one independent vote per 8x8 block"),
         Measurement("next strongest origin", list(grid.second_origin)),
-        Measurement(f"{TILE_PX}-pixel tiles with their own significant, different grid",
-                    int(local_grids(grid).differing(grid.origin[1] * 8 + grid.origin[0]).sum()),
-                    note="shown on the grid-origin map; an observation, see the limitations"),
     ]
 
 
-def _grid_map_figures(grid: GridDetection, media: Media) -> list[Figure]:
-    tiles = local_grids(grid)
+def _local_grid_measurement(tiles: LocalGrids, grid: GridDetection) -> Measurement:
+    return Measurement(f"{TILE_PX}-pixel tiles with their own significant, different grid",
+                       int(tiles.differing(grid.origin[1] * 8 + grid.origin[0]).sum()),
+                       note="shown on the grid-origin map; an observation, see the limitations")
+
+
+def _grid_map_figures(grid: GridDetection, tiles: LocalGrids, media: Media) -> list[Figure]:
     if tiles.winner.size == 0:
         return []  # the window is smaller than one tile
     own = grid.origin[1] * 8 + grid.origin[0]
@@ -377,6 +379,7 @@ _GRID_LIMITATIONS = [
 
 
 def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
+    tiles = local_grids(grid)
     misaligned = grid.detected and grid.share >= GRID_SHARE and grid.origin != (0, 0)
     explanation = (
         f"The strongest 8x8 JPEG grid in the picture is offset by {grid.origin[0]} pixels horizontally and "
@@ -389,11 +392,12 @@ def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
     return Finding(
         title="JPEG grid alignment", explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
         score=0.85 if misaligned else 0.0, method="DCT-zero voting over the 64 grid origins with an a-contrario test",
-        reference=REFERENCES["grid"], measurements=_grid_measurements(grid), limitations=_GRID_LIMITATIONS,
-        figures=_grid_map_figures(grid, media))
+        reference=REFERENCES["grid"], measurements=[*_grid_measurements(grid), _local_grid_measurement(tiles, grid)],
+        limitations=_GRID_LIMITATIONS, figures=_grid_map_figures(grid, tiles, media))
 
 
 def _lossless_grid_finding(grid: GridDetection, media: Media) -> Finding:
+    tiles = local_grids(grid)
     found = grid.detected and grid.share >= GRID_SHARE
     return Finding(
         title="Traces of an earlier JPEG compression",
@@ -406,8 +410,8 @@ def _lossless_grid_finding(grid: GridDetection, media: Media) -> Finding:
             f"No dominant JPEG grid was found in this {media.file_type.format} file's pixels."),
         strength=Strength.MODERATE if found else Strength.NONE, score=0.6 if found else 0.0,
         method="DCT-zero voting over the 64 grid origins with an a-contrario test", reference=REFERENCES["grid"],
-        measurements=_grid_measurements(grid), limitations=_GRID_LIMITATIONS,
-        figures=_grid_map_figures(grid, media),
+        measurements=[*_grid_measurements(grid), _local_grid_measurement(tiles, grid)], limitations=_GRID_LIMITATIONS,
+        figures=_grid_map_figures(grid, tiles, media),
     )
 
 
@@ -423,22 +427,25 @@ def _ranges(values: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _ela_finding(media: Media) -> Finding:
-    bgr = cv2.cvtColor(media.pixels, cv2.COLOR_RGB2BGR)
-    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, ELA_QUALITY])
-    difference = cv2.absdiff(bgr, cv2.imdecode(encoded, cv2.IMREAD_COLOR))
-    level = reduce(cv2.cvtColor(cv2.convertScaleAbs(difference, alpha=ELA_GAIN), cv2.COLOR_BGR2RGB))
-    figure = Figure.from_bytes(
+def _ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np.ndarray) -> Finding:
+    dequantised = (blocks.reshape(-1, 64) * table.ravel()[None, :]).astype(np.float32)
+    ela_table = ijg_table(ANNEX_K_LUMINANCE, ELA_QUALITY).ravel().astype(np.float32)
+    level = np.sqrt(requantisation_error(dequantised, ela_table)).reshape(blocks.shape[:2])
+    shown = level[: (media.pixels.shape[0] + 7) // 8, : (media.pixels.shape[1] + 7) // 8]
+    figure = heat_map_figure(
         "Error level analysis (visual aid only)",
-        f"Absolute difference between the image and a re-save at quality {ELA_QUALITY}, multiplied by {ELA_GAIN}. "
-        "Edges, texture and saturated colours are bright in authentic images too; this map is not evidence.",
-        "image/png", encode_png(level))
+        f"Per 8x8 block, the root-mean-square change of luminance (8-bit levels) if the image were re-saved at quality "
+        f"{ELA_QUALITY} on its own grid (computed from the stored coefficients, so without the rounding of pixels to "
+        "whole levels, about 0.4 levels RMS). Edges, texture and saturated colours "
+        "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE)
     return Finding(
         title="Error level map (visual aid only)", strength=Strength.NONE, score=0.0,
         explanation="Shown only to help the reader see the image's compression response; it does not drive any "
                     "finding's strength, because its appearance depends mostly on content.",
-        method=f"Re-save at quality {ELA_QUALITY} and amplified absolute difference", reference=REFERENCES["ela"],
-        measurements=[Measurement("mean error level", round(float(difference.mean()), 3), "8-bit levels")],
+        method=f"Requantisation of the stored luminance coefficients with the IJG table at quality {ELA_QUALITY} (equal to "
+               "a re-save on the file's grid, by Parseval's theorem)", reference=REFERENCES["ela"],
+        measurements=[Measurement("root-mean-square error level", round(float(np.sqrt(np.mean(level**2))), 3),
+                                  "8-bit levels (luminance)")],
         figures=[figure],
         limitations=["Error level analysis has no calibrated error rate and is widely misread; it was criticised in "
                      "the MH17 imagery controversy (2015). Never read a bright area as proof of editing."],

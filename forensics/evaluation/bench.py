@@ -91,6 +91,7 @@ def _compression_methods(media) -> list[tuple[str, object]]:
     from forensics.algorithms.jpeg_grid import central_window, detect_grid
     from forensics.algorithms.nonaligned_jpeg import detect_nonaligned
     from forensics.analyzers.compression import _ela_finding
+    from forensics.figures import reduce
 
     stored = jpegio.read(media.path)
     blocks = coefficient_blocks(stored.coef_arrays[0])
@@ -102,7 +103,7 @@ def _compression_methods(media) -> list[tuple[str, object]]:
         ("non-aligned (1024-px window)", lambda: detect_nonaligned(window)),
         ("JPEG ghost curve", lambda: ghost_curve(blocks, table, None)),
         ("grid origin (1024-px window)", lambda: detect_grid(window + 128.0)),
-        ("error-level map", lambda: _ela_finding(media)),
+        ("error-level map", lambda: _ela_finding(media, blocks, table, reduce(media.pixels))),
     ]
 
 

@@ -103,6 +103,19 @@ def test_error_level_map_is_labelled_as_a_visual_aid_and_never_scores(tmp_path):
     assert "not evidence" in finding.figures[0].caption
 
 
+def test_error_level_is_the_luminance_change_of_a_real_resave_at_90(tmp_path):
+    grey = np.asarray(Image.fromarray(photo(256)).convert("L"))
+    data = jpeg(grey, 75)
+    original = np.asarray(Image.open(io.BytesIO(data)), np.float64)
+    resaved = np.asarray(Image.open(io.BytesIO(jpeg(original.astype(np.uint8), 90))), np.float64)
+    measured = float(np.sqrt(((original - resaved) ** 2).mean()))  # reference: libjpeg via Pillow
+    finding = findings(data, tmp_path)["Error level map (visual aid only)"]
+    reported = {m.name: m.value for m in finding.measurements}["root-mean-square error level"]
+    # The stored coefficients know nothing of the two roundings of decoded pixels to whole levels (each uniform,
+    # variance 1/12), which a real re-save adds.
+    assert np.sqrt(reported**2 + 2 / 12) == pytest.approx(measured, rel=0.1), (reported, measured)
+
+
 def png_of(pixels: np.ndarray, tmp_path) -> dict:
     path = tmp_path / "x.png"
     Image.fromarray(pixels).save(path)
