@@ -162,11 +162,7 @@ def _structure_finding(structure, stored) -> Finding:
 
 
 def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
-    strength, score = Strength.NONE, 0.0
-    for threshold, level, level_score in DOUBLE_JPEG_LEVELS:
-        if evidence.score >= threshold:
-            strength, score = level, level_score
-            break
+    strength, score = _level(evidence.score, DOUBLE_JPEG_LEVELS)
     primary = evidence.primary_steps
     consistent, best = _consistent_qualities(primary)
     measurements = [
@@ -215,12 +211,17 @@ def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
         reference=REFERENCES["double"], measurements=measurements, figures=figures,
         limitations=[
             "Detection is weaker when the second save's quality is not higher than the first's (Q2 <= Q1), and fails "
-            "after resizing, rotation, or cropping by a non-multiple of 8 pixels between the two saves (this version "
-            "has no non-aligned method yet).",
+            "after resizing or rotation between the two saves; a crop by a non-multiple of 8 pixels moves the earlier "
+            "grid, which the non-aligned finding examines instead.",
             "Platforms re-compress every upload: double compression is the norm for shared images.",
             "Flat or saturated regions carry no evidence; very small images give few blocks.",
         ],
     )
+
+
+def _level(statistic: float, levels: list[tuple[float, Strength, float]]) -> tuple[Strength, float]:
+    """The verbal level and score of the highest threshold ``statistic`` reaches (levels listed strongest first)."""
+    return next(((level, score) for threshold, level, score in levels if statistic >= threshold), (Strength.NONE, 0.0))
 
 
 def _consistent_qualities(steps: dict[int, int]) -> tuple[list[int], int]:
@@ -232,11 +233,7 @@ def _consistent_qualities(steps: dict[int, int]) -> tuple[list[int], int]:
 
 
 def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.ndarray) -> Finding:
-    strength, score = Strength.NONE, 0.0
-    for threshold, level, level_score in NONALIGNED_LEVELS:
-        if evidence.contrast >= threshold:
-            strength, score = level, level_score
-            break
+    strength, score = _level(evidence.contrast, NONALIGNED_LEVELS)
     consistent, best = _consistent_qualities(evidence.steps)
     measurements = [
         Measurement("mirror contrast", round(evidence.contrast, 2), "robust z units",
