@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
-from forensics.media import Media
+from forensics.media import Media, upright
 from forensics.results import Figure, Finding, Measurement, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -30,10 +30,6 @@ _EXTENSIONS = {
 }
 
 # EXIF orientation -> (clockwise quarter turns, mirror left-right first); TIFF 6.0 / EXIF 2.32 tag 0x0112.
-_ORIENTATION_TRANSFORMS = {1: (0, False), 2: (0, True), 3: (2, False), 4: (2, True),
-                           5: (3, True), 6: (1, False), 7: (1, True), 8: (3, False)}
-
-
 @register
 class FileIdentity(Analyser):
     name = "file_identity"
@@ -132,10 +128,3 @@ class FileIdentity(Analyser):
             "image/png",
             png.tobytes(),
         )
-
-
-def upright(pixels: np.ndarray, orientation: int | None) -> np.ndarray:
-    """Rotate/mirror stored pixels so they display as the EXIF orientation tag says they should."""
-    quarter_turns, mirror = _ORIENTATION_TRANSFORMS.get(orientation or 1, (0, False))
-    out = pixels[:, ::-1] if mirror else pixels
-    return np.ascontiguousarray(np.rot90(out, k=-quarter_turns))

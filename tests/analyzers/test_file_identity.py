@@ -8,7 +8,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from forensics.analyzers import AnalysisContext
-from forensics.analyzers.file_identity import FileIdentity, upright
+from forensics.analyzers.file_identity import FileIdentity
+from forensics.media import upright
 from forensics.media import load_media
 from tests.conftest import textured_rgb
 

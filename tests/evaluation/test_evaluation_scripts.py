@@ -1,4 +1,4 @@
-"""The MISD localisation scoring reads block maps at the right pixels and unites the objects' masks."""
+"""Evaluation scripts: the MISD localisation scoring, and every script saying so when the corpus is absent."""
 
 from __future__ import annotations
 
@@ -28,3 +28,12 @@ def test_masks_of_several_objects_are_united_and_resized_to_the_image(tmp_path):
 def test_without_the_corpus_it_says_so_and_succeeds(tmp_path, capsys):
     assert main(["--corpus", str(tmp_path)]) == 0
     assert "MISD not found" in capsys.readouterr().out
+
+
+def test_face_checks_and_training_without_the_corpus_say_so(tmp_path, capsys):
+    from forensics.evaluation import face_checks, train_face
+
+    assert face_checks.main(["--corpus", str(tmp_path)]) == 0
+    assert train_face.main(["--corpus", str(tmp_path)]) == 0
+    output = capsys.readouterr().out
+    assert "not found" in output and "nothing to train" in output

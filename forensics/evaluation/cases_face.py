@@ -1,0 +1,106 @@
+"""Face swaps made from the corpus faces, split into a training and a held-out half.
+
+Every photo under ``faces/`` (except insightface's masked-face samples) is assigned to a half by a hash of
+its path, so that ``train_face`` fits the calibration on one half and ``forensics eval`` measures it on the
+other. Within a half, each analysable face (frontal, at least 48 pixels wide) gives:
+
+- untouched: the photo as it is, and re-saved once at JPEG quality 90 (every case below is saved at 90 too,
+  so compression alone separates nothing);
+- manipulated: the face replaced by the next photo's face (feathered alpha blend, colour-corrected), by the
+  face after that (Poisson blend, colour-corrected), and by itself through a 64- and a 128-pixel "generator"
+  (resolution only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from forensics.algorithms.face_boundary import face_width
+from forensics.evaluation.face_swap import self_swap, swap_face
+from forensics.evaluation.harness import EvalCase
+from forensics.media import upright
+from forensics.models.faces import DetectedFace, default_face_model
+
+QUESTION = "Was a face in the image swapped or pasted? (image-level: the strongest face)"
+MIN_FACE_PX = 48
+JPEG_QUALITY = 90
+
+
+@dataclass(frozen=True)
+class FacePhoto:
+    path: Path
+    pixels: np.ndarray
+    faces: list[DetectedFace]
+
+
+def half_of(path: Path) -> str:
+    return "train" if hashlib.sha256(str(path.name).encode()).digest()[0] % 2 == 0 else "test"
+
+
+def _analysable(face: DetectedFace) -> bool:
+    points = face.points
+    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
+    return face_width(points) >= MIN_FACE_PX and 0.25 <= nose <= 0.75
+
+
+def face_photos(corpus: Path, half: str) -> list[FacePhoto]:
+    model = default_face_model()
+    photos = []
+    for path in sorted((corpus / "faces").rglob("*")):
+        if path.suffix.lower() not in {".jpg", ".jpeg", ".png"} or "mask_" in path.name or half_of(path) != half:
+            continue
+        try:
+            with Image.open(path) as image:
+                exif_orientation = image.getexif().get(0x0112)
+                pixels = upright(np.asarray(image.convert("RGB")), exif_orientation)
+        except Exception:
+            continue
+        faces = [face for face in model.find(pixels) if _analysable(face)]
+        if faces:
+            photos.append(FacePhoto(path, pixels, faces))
+    return photos
+
+
+def jpeg_bytes(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def variants(photos: list[FacePhoto]) -> Iterator[tuple[str, int, FacePhoto, int, np.ndarray]]:
+    """(kind, label, photo, index of the face concerned (-1: all faces untouched), pixels) for every case."""
+    for index, photo in enumerate(photos):
+        yield "untouched photo, re-saved at 90", 0, photo, -1, photo.pixels
+        target = photo.faces[0]
+        first, second = photos[(index + 1) % len(photos)], photos[(index + 2) % len(photos)]
+        if first is not photo:
+            yield ("swapped face, feathered blend", 1, photo, 0,
+                   swap_face(photo.pixels, target.points, first.pixels, first.faces[0].points, "feather").image)
+        if second is not photo:
+            yield ("swapped face, Poisson blend", 1, photo, 0,
+                   swap_face(photo.pixels, target.points, second.pixels, second.faces[0].points, "poisson").image)
+        for size in (64, 128):
+            yield (f"own face through a {size}-pixel generator", 1, photo, 0,
+                   self_swap(photo.pixels, target.points, generator_px=size).image)
+
+
+def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    cases = []
+    photos = face_photos(corpus, "test")
+    for path in [p.path for p in photos]:  # the untouched files themselves, as received
+        cases.append(EvalCase(path, 0, "untouched photo, as in the corpus", str(path.relative_to(corpus))))
+    for kind, label, photo, _, pixels in variants(photos):
+        digest = hashlib.sha256(f"{kind}|{photo.path.name}".encode()).hexdigest()[:16]
+        target = cache / f"{digest}.jpg"
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(jpeg_bytes(pixels))
+        cases.append(EvalCase(target, label, kind, f"{kind}: {photo.path.relative_to(corpus)}"))
+    return cases

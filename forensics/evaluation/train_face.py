@@ -1,0 +1,83 @@
+"""Fit the face analyser's calibrated combination on the training half of the corpus faces.
+
+    python -m forensics.evaluation.train_face [--corpus ../shared/corpus]
+
+Cases are those of ``cases_face`` for the *training* half, made in memory and passed through a JPEG
+quality-90 save; each face is found again in the saved image (as the analyser would) and labelled 1 when
+it is the face that was replaced, 0 otherwise (untouched photos, and the other faces of a swapped photo).
+A logistic regression on ``BoundaryMeasures.features`` is fitted and written, with the verbal levels, to
+``forensics/data/face_model.json``; ``forensics eval --analyser face`` then measures it on the other half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+import numpy as np
+from PIL import Image
+
+from forensics.algorithms.face_boundary import FEATURE_NAMES, boundary_measures, face_regions
+from forensics.algorithms.logistic import fit_logistic
+from forensics.analyzers.face import BAND_FRACTION, MODEL_FILE
+from forensics.evaluation import DEFAULT_CORPUS
+from forensics.evaluation.cases_face import _analysable, face_photos, jpeg_bytes, variants
+from forensics.evaluation.metrics import roc_auc
+from forensics.models.faces import default_face_model
+
+# Probability thresholds of the verbal levels (strongest first), checked on the held-out half by `forensics eval`.
+LEVELS = [(0.95, "strong"), (0.8, "moderate"), (0.5, "weak")]
+
+
+def face_features(corpus) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    model = default_face_model()
+    rows, labels, kinds = [], [], []
+    for kind, label, photo, face_index, pixels in variants(face_photos(corpus, "train")):
+        decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
+        target = photo.faces[face_index].points.mean(axis=0) if face_index >= 0 else None
+        for face in model.find(decoded):
+            if not _analysable(face):
+                continue
+            is_target = target is not None and np.linalg.norm(face.points.mean(axis=0) - target) < 0.2 * (
+                face.box[2] - face.box[0])
+            measures = boundary_measures(decoded, face_regions(decoded.shape[:2], face.points, BAND_FRACTION))
+            rows.append(measures.features())
+            labels.append(int(label and is_target))
+            kinds.append(kind if is_target or not label else "another face in a swapped photo")
+    return np.array(rows), np.array(labels), kinds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=type(DEFAULT_CORPUS), default=DEFAULT_CORPUS)
+    arguments = parser.parse_args(argv)
+    if not (arguments.corpus / "faces").is_dir():
+        print(f"no faces under {arguments.corpus}: nothing to train")
+        return 0
+    features, labels, kinds = face_features(arguments.corpus)
+    model = fit_logistic(features, labels, l2=1.0)
+    probabilities = model.probability(features)
+    print(f"training half: {labels.sum()} swapped faces, {(labels == 0).sum()} untouched faces; "
+          f"training AUC {roc_auc(labels.astype(bool), probabilities):.3f} (optimistic: measured on its own data)")
+    for name, weight in zip(FEATURE_NAMES, model.weights):
+        print(f"  weight {weight:+.3f}  {name}")
+    for threshold, level in LEVELS:
+        called = probabilities >= threshold
+        print(f"  {level:<9} p >= {threshold}: TPR {called[labels == 1].mean():.3f}  FPR {called[labels == 0].mean():.3f}")
+    document = {
+        "trained": datetime.now(timezone.utc).strftime("%Y-%m-%d") + f" on {len(labels)} faces (training half of corpus faces)",
+        "features": FEATURE_NAMES,
+        "model": asdict(model),
+        "levels": [[threshold, level] for threshold, level in LEVELS],
+        "counts": {kind: int(sum(k == kind for k in kinds)) for kind in dict.fromkeys(kinds)},
+    }
+    MODEL_FILE.write_text(json.dumps(document, indent=1) + "\n", "utf-8")
+    print(f"wrote {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""Faces and their 68 landmarks (iBUG 300-W order) with dlib, from model files shipped in pip packages.
+
+Detection: dlib's HOG frontal-face detector (built into dlib, Boost licence) on a copy reduced to at most
+DETECT_MAX_SIDE pixels, upsampled once when that copy is small so that faces of about 40 pixels are found.
+Landmarks: dlib's ensemble-of-regression-trees shape predictor (Kazemi & Sullivan, CVPR 2014) with the
+68-point model of the ``face-recognition-models`` package, run on the full-resolution image. That model was
+trained on the iBUG 300-W data set, whose licence forbids commercial use; the backend is one class behind
+the ``FaceModel`` protocol so another can replace it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+DETECT_MAX_SIDE = 1280
+UPSAMPLE_BELOW_SIDE = 800
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    file: str
+    sha256: str
+    licence: str
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the analysed image
+    detector_score: float
+    points: np.ndarray  # (68, 2) float64 x, y in pixels, iBUG 300-W order
+
+
+class FaceModel(Protocol):
+    models: list[ModelInfo]
+
+    def find(self, rgb: np.ndarray) -> list[DetectedFace]: ...
+
+
+class ModelsMissing(RuntimeError):
+    """The model package is not installed; the face analyser reports itself not applicable."""
+
+
+def _model_folder() -> Path:
+    # The package's __init__ imports pkg_resources, which recent setuptools removed: locate it without importing.
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelsMissing("the face-recognition-models package is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class DlibFaces:
+    def __init__(self) -> None:
+        import dlib
+
+        predictor_file = _model_folder() / "shape_predictor_68_face_landmarks.dat"
+        if not predictor_file.is_file():
+            raise ModelsMissing(f"{predictor_file.name} is missing from face-recognition-models")
+        self._detector = dlib.get_frontal_face_detector()
+        self._predictor = dlib.shape_predictor(str(predictor_file))
+        self._rectangle = dlib.rectangle
+        self.models = [
+            ModelInfo(f"dlib {dlib.__version__} HOG frontal face detector", "built into dlib", "", "Boost Software Licence 1.0"),
+            ModelInfo("dlib 68-point shape predictor (face-recognition-models 0.3.0)", predictor_file.name,
+                      _sha256(predictor_file), "trained on iBUG 300-W: no commercial use"),
+        ]
+
+    def find(self, rgb: np.ndarray) -> list[DetectedFace]:
+        grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        scale = min(1.0, DETECT_MAX_SIDE / max(grey.shape))
+        small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+        upsample = 1 if max(small.shape) < UPSAMPLE_BELOW_SIDE else 0
+        rectangles, scores, _ = self._detector.run(small, upsample, 0.0)
+        faces = []
+        for rectangle, score in sorted(zip(rectangles, scores), key=lambda r: (r[0].left(), r[0].top())):
+            box = tuple(int(round(v / scale)) for v in (rectangle.left(), rectangle.top(), rectangle.right(), rectangle.bottom()))
+            shape = self._predictor(grey, self._rectangle(*box))
+            points = np.array([[shape.part(i).x, shape.part(i).y] for i in range(68)], dtype=np.float64)
+            faces.append(DetectedFace(box, float(score), points))
+        return faces
+
+
+@lru_cache(maxsize=1)
+def default_face_model() -> FaceModel:
+    """The process-wide face model (loading the 68-point predictor takes about a second)."""
+    return DlibFaces()

@@ -1,0 +1,113 @@
+"""Faces: found with their landmarks, measured at the blending boundary, and a pasted face told apart.
+
+The photo is scikit-image's bundled portrait of astronaut Eileen Collins (NASA, public domain), loaded from
+the installed package rather than copied here.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.algorithms.face_boundary import boundary_measures, face_regions, face_width, immerkaer_noise
+from forensics.analyzers import AnalysisContext
+from forensics.analyzers.face import FaceAnalyser
+from forensics.evaluation.face_swap import self_swap, swap_face
+from forensics.media import load_media
+from forensics.models.faces import default_face_model
+
+skimage_data = pytest.importorskip("skimage.data")
+CONTEXT = AnalysisContext("E001", "face.jpg")
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    pixels = skimage_data.astronaut()
+    faces = default_face_model().find(pixels)
+    assert len(faces) == 1
+    return pixels, faces[0]
+
+
+def analysed(pixels: np.ndarray, tmp_path, orientation: int | None = None) -> dict:
+    path = tmp_path / "face.jpg"
+    image = Image.fromarray(pixels)
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    image.save(path, "JPEG", quality=95, exif=exif)
+    return {f.title: f for f in FaceAnalyser().analyse(load_media(path), CONTEXT).findings}
+
+
+def test_the_face_and_its_landmarks_are_where_the_eyes_nose_and_mouth_are(astronaut):
+    pixels, face = astronaut
+    points = face.points
+    left_eye, right_eye = points[36:42].mean(axis=0), points[42:48].mean(axis=0)
+    assert left_eye[1] == pytest.approx(right_eye[1], abs=8)  # an upright face: eyes level
+    assert left_eye[1] < points[30, 1] < points[62, 1] < points[8, 1]  # eyes above nose tip above mouth above chin
+    assert 70 < face_width(points) < 120
+
+
+def test_immerkaer_estimates_known_noise_on_a_flat_image():
+    rng = np.random.default_rng(0)
+    grey = (128 + rng.normal(0, 5.0, (200, 200))).astype(np.float32)
+    assert immerkaer_noise(grey, np.ones_like(grey, bool)) == pytest.approx(5.0, rel=0.05)
+
+
+def test_an_untouched_face_agrees_with_its_surroundings_and_a_resolution_swap_does_not(astronaut):
+    pixels, face = astronaut
+    regions = face_regions(pixels.shape[:2], face.points)
+    untouched = boundary_measures(pixels, regions)
+    swapped = boundary_measures(self_swap(pixels, face.points, generator_px=48).image, regions)
+    assert abs(untouched.log_detail_ratio) < 0.3 and abs(untouched.log_noise_ratio) < 0.4
+    assert swapped.log_detail_ratio < untouched.log_detail_ratio - 0.3
+    assert swapped.noise_inside < untouched.noise_inside / 1.5
+
+
+def test_swap_generator_keeps_the_mask_as_ground_truth(astronaut):
+    pixels, face = astronaut
+    donor = np.ascontiguousarray(pixels[:, ::-1])  # a mirrored copy: another face at another place
+    donor_face = default_face_model().find(donor)[0]
+    for blend in ("feather", "poisson"):
+        swap = swap_face(pixels, face.points, donor, donor_face.points, blend)
+        changed = np.abs(swap.image.astype(int) - pixels.astype(int)).max(axis=2) > 2
+        assert swap.mask.max() == pytest.approx(1.0)
+        # Poisson blending may touch a pixel or two beyond its mask while it solves at the edge.
+        beyond = cv2.dilate((swap.mask > 0).astype(np.uint8), np.ones((7, 7), np.uint8)) == 0
+        assert changed[beyond].mean() < 0.001 and changed[swap.mask > 0.5].mean() > 0.3
+
+
+def test_the_analyser_reports_models_with_their_licence_and_rates_the_untouched_face_below_moderate(astronaut, tmp_path):
+    pixels, _ = astronaut
+    findings = analysed(pixels, tmp_path)
+    overview = findings["Faces found"]
+    models = {m.name: m.note for m in overview.measurements if m.name.startswith("model")}
+    assert any("no commercial use" in note and "SHA-256" in note for note in models.values())
+    face = findings["Face 1: blending boundary"]
+    assert face.strength.rank < 2 and len(face.figures) == 2
+
+
+def test_a_pasted_low_resolution_face_is_rated_at_least_moderate(astronaut, tmp_path):
+    pixels, face = astronaut
+    swapped = self_swap(pixels, face.points, generator_px=48).image
+    finding = analysed(swapped, tmp_path)["Face 1: blending boundary"]
+    assert finding.strength.rank >= 2, [(m.name, m.value) for m in finding.measurements]
+
+
+def test_faces_are_found_in_rotated_files_through_their_exif_orientation(astronaut, tmp_path):
+    pixels, _ = astronaut
+    stored = np.ascontiguousarray(np.rot90(pixels, k=1))  # stored turned a quarter left; tag 6 turns it back
+    findings = analysed(stored, tmp_path, orientation=6)
+    assert {m.name: m.value for m in findings["Faces found"].measurements}["faces"] == 1
+
+
+def test_small_faces_are_not_analysable_rather_than_guessed(astronaut, tmp_path):
+    pixels, _ = astronaut
+    small = cv2.resize(pixels, (256, 256), interpolation=cv2.INTER_AREA)
+    findings = analysed(small, tmp_path)
+    face = findings.get("Face 1: blending boundary")
+    if face is not None:  # found at 256 px: the face is about 45 px wide, below the 48-px minimum
+        assert face.explanation.startswith("Not analysable") and face.strength.value == "none"
