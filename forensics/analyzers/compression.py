@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-from contextlib import contextmanager
-from typing import Iterator
-
 import cv2
 import numpy as np
 
-from forensics.algorithms.dct import coefficient_blocks, luminance
+from forensics.algorithms.dct import luminance
 from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg
 from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, requantisation_error
 from forensics.algorithms.jpeg_grid import TILE_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
@@ -22,6 +16,7 @@ from forensics.algorithms.nonaligned_jpeg import PERIODS, SHIFTS, NonAlignedEvid
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
 from forensics.figures import bar_chart_figure, heat_map_figure, reduce, table_figure
 from forensics.media import Media
+from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients
 from forensics.results import AppendixEntry, Figure, Finding, Measurement, Strength
 
 # Score thresholds for the verbal levels of the aligned double-compression finding. Single compressions
@@ -76,20 +71,14 @@ class CompressionAnalyser(Analyser):
         structure = parse_jpeg(media.data)
         if 0 not in structure.quantisation_tables or structure.precision != 8:
             raise NotApplicable("the file has no 8-bit luminance quantisation table")
-        import jpegio  # pyjpegio: exact quantised DCT coefficients, as stored
-
         try:
-            with _native_stderr_captured() as captured:
-                stored = jpegio.read(media.path)
-        except Exception as error:  # libjpeg refuses some files Pillow decodes; the others still run
-            raise NotApplicable(f"the DCT coefficients cannot be read ({str(error)[:120]})") from None
-        warnings = [f"libjpeg: {line}" for line in captured if line.strip()]
-        blocks = np.ascontiguousarray(coefficient_blocks(stored.coef_arrays[0]))  # one copy; later reshapes are views
-        if blocks.shape[0] * 8 < media.pixels.shape[0] - 7 or blocks.shape[1] * 8 < media.pixels.shape[1] - 7:
-            raise NotApplicable("the DCT coefficients read do not cover the decoded image (a malformed or multi-frame file)")
+            coefficients = media.jpeg_coefficients
+        except CoefficientsUnavailable as error:  # libjpeg refuses some files Pillow decodes; the others still run
+            raise NotApplicable(str(error)) from None
+        blocks = coefficients.luma_blocks
         table = structure.quantisation_tables[0]
         preview = reduce(media.pixels)  # every map is drawn over the same reduced copy
-        findings = [_structure_finding(structure, stored)]
+        findings = [_structure_finding(structure, coefficients)]
         findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table), preview))
         findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media, preview))
         quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
@@ -99,36 +88,14 @@ class CompressionAnalyser(Analyser):
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
                                   " ".join(str(v) for v in table.ravel()))
                     for index, table in sorted(structure.quantisation_tables.items())]
-        return AnalyserOutput(findings=findings, warnings=warnings, appendix=appendix)
+        return AnalyserOutput(findings=findings, warnings=list(coefficients.warnings), appendix=appendix)
 
 
-@contextmanager
-def _native_stderr_captured() -> Iterator[list[str]]:
-    """Collect what native code writes to file descriptor 2 (libjpeg's "Corrupt JPEG data" warnings).
-
-    They bypass Python's sys.stderr, would break the CLI's one-line errors, and say something about the file,
-    so they become the analyser's warnings instead.
-    """
-    lines: list[str] = []
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield lines
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            lines.extend(sink.read(64 * 1024).decode("utf-8", "replace").splitlines()[:20])
-
-
-def _structure_finding(structure, stored) -> Finding:
+def _structure_finding(structure, coefficients: JpegCoefficients) -> Finding:
     tables = structure.quantisation_tables
     quality = ijg_quality(tables)
     nearest, rms = nearest_ijg_quality(tables[0])
-    huffman = [[int(c) for c in t["counts"][:16]] for t in stored.ac_huff_tables[:1]]  # BITS[1..16]
-    standard = bool(huffman) and huffman[0] == STANDARD_HUFFMAN_AC_LUMA
+    standard = coefficients.ac_huffman_bits == STANDARD_HUFFMAN_AC_LUMA
     encoder = (f"standard IJG (libjpeg) tables at quality {quality}, as written by libjpeg-based software "
                "(Pillow, OpenCV, GIMP, many web services) and some cameras" if quality is not None
                else f"not IJG tables (nearest IJG quality {nearest}, RMS difference {rms:.1f}): a camera's or an "
@@ -142,7 +109,7 @@ def _structure_finding(structure, stored) -> Finding:
         Measurement("RMS difference from that IJG table", round(rms, 2)),
         Measurement("table digest", tables_digest(tables)),
         Measurement("Huffman tables", "standard (Annex K)" if standard else "optimised or custom"),
-        Measurement("restart interval", int(stored.restart_interval), "MCUs"),
+        Measurement("restart interval", coefficients.restart_interval, "MCUs"),
         Measurement("bytes after end of image", structure.bytes_after_eoi, "bytes"),
     ]
     return Finding(

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.face_boundary import (
-    BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response)
+    FEATURE_NAMES, BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response)
+from forensics.algorithms.head_pose import generic_face_model, pose_disagreement
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
 from forensics.figures import encode_png, heat_map_figure, reduce
@@ -26,6 +27,16 @@ REFERENCES = ("Li, Bao, Zhang, Yang, Chen, Wen & Guo, 'Face X-ray for more gener
               "Li & Lyu, 'Exposing DeepFake videos by detecting face warping artifacts', CVPR Workshops 2019; "
               "Immerkær, 'Fast noise variance estimation', CVIU 64(2), 1996; Kazemi & Sullivan, 'One millisecond face "
               "alignment with an ensemble of regression trees', CVPR 2014")
+
+
+FACE_FEATURES = FEATURE_NAMES + ["head-pose disagreement (degrees)"]
+
+
+def face_features(image: np.ndarray, points: np.ndarray, layout: np.ndarray) -> tuple[BoundaryMeasures, float, list[float]]:
+    """Boundary measures, head-pose disagreement and the calibrated model's input vector for one face."""
+    measures = boundary_measures(image, face_regions(image.shape[:2], points, BAND_FRACTION))
+    angle = pose_disagreement(points, generic_face_model(layout), image.shape[:2])
+    return measures, angle, measures.features() + [angle if np.isfinite(angle) else 0.0]
 
 
 def load_calibration() -> dict | None:
@@ -103,13 +114,15 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
                        method="Landmark geometry", reference=REFERENCES, measurements=base,
                        limitations=["Only faces seen roughly from the front and at least 48 pixels wide are measured."])
     regions = face_regions(image.shape[:2], points, BAND_FRACTION)
-    measures = boundary_measures(image, regions)
-    probability, strength = None, Strength.NONE
+    probability, strength, angle = None, Strength.NONE, None
     if calibration:
+        measures, angle, features = face_features(image, points, np.array(calibration["mean_layout"]))
         model = LogisticModel(**calibration["model"])
-        probability = float(model.probability(np.array(measures.features()))[0])
+        probability = float(model.probability(np.array(features))[0])
         strength = next((Strength(level) for threshold, level in calibration["levels"] if probability >= threshold),
                         Strength.NONE)
+    else:
+        measures = boundary_measures(image, regions)
     measurements = base + [
         Measurement("noise inside / outside", [round(measures.noise_inside, 2), round(measures.noise_outside, 2)],
                     "grey levels", note="Immerkær estimate in the inner face and in the ring outside the boundary"),
@@ -120,6 +133,8 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
         Measurement("log seam ratio", round(measures.log_seam_ratio, 3),
                     note="gradient across the boundary vs across rings either side"),
         Measurement("colour difference between the bands", round(measures.colour_difference, 2), "CIE76 delta E"),
+        Measurement("head-pose disagreement, central vs whole face", None if angle is None else round(angle, 1), "degrees",
+                    note="generic 3-D face; compare with untouched faces, not a pose"),
         Measurement("calibrated probability of a swap", None if probability is None else round(probability, 3),
                     note=(f"logistic model trained {calibration['trained']}; see the limitations" if calibration else
                           "no calibration shipped: measurements only")),

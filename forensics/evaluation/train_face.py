@@ -5,7 +5,8 @@
 Cases are those of ``cases_face`` for the *training* half, made in memory and passed through a JPEG
 quality-90 save; each face is found again in the saved image (as the analyser would) and labelled 1 when
 it is the face that was replaced, 0 otherwise (untouched photos, and the other faces of a swapped photo).
-A logistic regression on ``BoundaryMeasures.features`` is fitted and written, with the verbal levels, to
+The generic head model's mean landmark layout is taken from the untouched faces; a logistic regression on
+``face_features`` (boundary measures and head-pose disagreement) is fitted and written, with the verbal levels, to
 ``forensics/data/face_model.json``; ``forensics eval --analyser face`` then measures it on the other half.
 """
 
@@ -20,9 +21,9 @@ from datetime import datetime, timezone
 import numpy as np
 from PIL import Image
 
-from forensics.algorithms.face_boundary import FEATURE_NAMES, boundary_measures, face_regions
+from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
-from forensics.analyzers.face import BAND_FRACTION, MODEL_FILE
+from forensics.analyzers.face import FACE_FEATURES, MODEL_FILE, face_features
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import _analysable, face_photos, jpeg_bytes, variants
 from forensics.evaluation.metrics import roc_auc
@@ -32,9 +33,10 @@ from forensics.models.faces import default_face_model
 LEVELS = [(0.95, "strong"), (0.8, "moderate"), (0.5, "weak")]
 
 
-def face_features(corpus) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def face_samples(corpus) -> list[tuple[np.ndarray, np.ndarray, int, str]]:
+    """(decoded image, landmarks, label, kind) for every analysable face of the training half's cases."""
     model = default_face_model()
-    rows, labels, kinds = [], [], []
+    samples = []
     for kind, label, photo, face_index, pixels in variants(face_photos(corpus, "train")):
         decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
         target = photo.faces[face_index].points.mean(axis=0) if face_index >= 0 else None
@@ -43,11 +45,9 @@ def face_features(corpus) -> tuple[np.ndarray, np.ndarray, list[str]]:
                 continue
             is_target = target is not None and np.linalg.norm(face.points.mean(axis=0) - target) < 0.2 * (
                 face.box[2] - face.box[0])
-            measures = boundary_measures(decoded, face_regions(decoded.shape[:2], face.points, BAND_FRACTION))
-            rows.append(measures.features())
-            labels.append(int(label and is_target))
-            kinds.append(kind if is_target or not label else "another face in a swapped photo")
-    return np.array(rows), np.array(labels), kinds
+            samples.append((decoded, face.points, int(label and is_target),
+                            kind if is_target or not label else "another face in a swapped photo"))
+    return samples
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,20 +57,25 @@ def main(argv: list[str] | None = None) -> int:
     if not (arguments.corpus / "faces").is_dir():
         print(f"no faces under {arguments.corpus}: nothing to train")
         return 0
-    features, labels, kinds = face_features(arguments.corpus)
+    samples = face_samples(arguments.corpus)
+    layout = mean_layout([points for _, points, label, _ in samples if label == 0])
+    features = np.array([face_features(image, points, layout)[2] for image, points, _, _ in samples])
+    labels = np.array([sample[2] for sample in samples])
+    kinds = [sample[3] for sample in samples]
     model = fit_logistic(features, labels, l2=1.0)
     probabilities = model.probability(features)
     print(f"training half: {labels.sum()} swapped faces, {(labels == 0).sum()} untouched faces; "
           f"training AUC {roc_auc(labels.astype(bool), probabilities):.3f} (optimistic: measured on its own data)")
-    for name, weight in zip(FEATURE_NAMES, model.weights):
+    for name, weight in zip(FACE_FEATURES, model.weights):
         print(f"  weight {weight:+.3f}  {name}")
     for threshold, level in LEVELS:
         called = probabilities >= threshold
         print(f"  {level:<9} p >= {threshold}: TPR {called[labels == 1].mean():.3f}  FPR {called[labels == 0].mean():.3f}")
     document = {
         "trained": datetime.now(timezone.utc).strftime("%Y-%m-%d") + f" on {len(labels)} faces (training half of corpus faces)",
-        "features": FEATURE_NAMES,
+        "features": FACE_FEATURES,
         "model": asdict(model),
+        "mean_layout": np.round(layout, 5).tolist(),
         "levels": [[threshold, level] for threshold, level in LEVELS],
         "counts": {kind: int(sum(k == kind for k in kinds)) for kind in dict.fromkeys(kinds)},
     }

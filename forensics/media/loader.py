@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Iterator
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -21,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from forensics.errors import BadInputError
+from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
 from forensics.media.sniff import FileType, sniff
 
 # Pillow's own bomb check is replaced by ours (configurable, with a clear message).
@@ -66,6 +68,15 @@ class Media:
     @property
     def kind(self) -> str:
         return self.file_type.kind
+
+    @cached_property
+    def jpeg_coefficients(self) -> JpegCoefficients:
+        """The stored DCT coefficients of a JPEG, read once and shared by the analysers that need them.
+
+        Raises CoefficientsUnavailable (not cached) for other formats and for files libjpeg refuses."""
+        if self.file_type.format != "JPEG" or self.pixels is None:
+            raise CoefficientsUnavailable("not a decoded JPEG image")
+        return read_coefficients(self.path, self.pixels.shape[:2])
 
 
 def load_media(path: str | Path, limits: Limits = Limits()) -> Media:
