@@ -194,7 +194,7 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
     return [
         Figure.from_bytes(f"Face {number}: landmarks and bands", "The face with its 68 landmarks (red), the boundary "
                           "the measures use (yellow: hull of the jaw line and brows) and the inner and outer bands "
-                          "(blue lines, 8 % of the face width either side).", "image/png", encode_png(overlay)),
+                          "(blue lines, 8 % of the face width either side).", "image/png", encode_png(reduce(overlay, 600))),
         heat_map_figure(f"Face {number}: local noise level", "Local noise estimate (Immerkær, grey levels, averaged over "
                         "a band width). A pasted face often stands out as a region of different noise whose edge follows "
                         "the boundary; texture (hair, beard, edges) is bright in any photo.", crop, local_noise, 0.0,

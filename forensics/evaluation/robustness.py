@@ -86,8 +86,13 @@ def walk(files: list[Path], timeout: float, jobs: int) -> list[Outcome]:
     import forensics.cli  # noqa: F401
     import forensics.workflow  # noqa: F401
     from forensics.analyzers import discover
+    from forensics.models.faces import ModelsMissing, default_face_model
 
     discover()
+    try:
+        default_face_model()  # loaded once (about a second); the forked children share it
+    except ModelsMissing:
+        pass
     context = multiprocessing.get_context("fork")
     pending, running, outcomes = list(files), [], []
     while pending or running:

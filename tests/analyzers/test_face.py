@@ -106,8 +106,17 @@ def test_faces_are_found_in_rotated_files_through_their_exif_orientation(astrona
 
 def test_small_faces_are_not_analysable_rather_than_guessed(astronaut, tmp_path):
     pixels, _ = astronaut
-    small = cv2.resize(pixels, (256, 256), interpolation=cv2.INTER_AREA)
-    findings = analysed(small, tmp_path)
-    face = findings.get("Face 1: blending boundary")
-    if face is not None:  # found at 256 px: the face is about 45 px wide, below the 48-px minimum
-        assert face.explanation.startswith("Not analysable") and face.strength.value == "none"
+    small = cv2.resize(pixels, (256, 256), interpolation=cv2.INTER_AREA)  # the face becomes 47 px wide
+    face = analysed(small, tmp_path)["Face 1: blending boundary"]
+    assert face.explanation.startswith("Not analysable: the face is too small") and face.strength.value == "none"
+
+
+def test_a_face_turned_to_one_side_is_not_analysable(astronaut):
+    from forensics.analyzers.face import _face_finding, load_calibration
+    from forensics.models.faces import DetectedFace
+
+    pixels, face = astronaut
+    points = face.points.copy()
+    points[27:36, 0] = points[0, 0] + 0.1 * (points[16, 0] - points[0, 0])  # nose next to one jaw end: a profile
+    finding = _face_finding(1, DetectedFace(face.box, face.detector_score, points), pixels, load_calibration())
+    assert "turned too far to one side" in finding.explanation and finding.strength.value == "none"
