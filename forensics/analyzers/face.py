@@ -134,7 +134,9 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
                     note="gradient across the boundary vs across rings either side"),
         Measurement("colour difference between the bands", round(measures.colour_difference, 2), "CIE76 delta E"),
         Measurement("head-pose disagreement, central vs whole face", None if angle is None else round(angle, 1), "degrees",
-                    note="generic 3-D face; compare with untouched faces, not a pose"),
+                    note="generic 3-D face, so not a pose; untouched calibration faces: median "
+                         f"{calibration['pose_reference_degrees']['median']}, 95 % below "
+                         f"{calibration['pose_reference_degrees']['p95']} degrees" if calibration else None),
         Measurement("calibrated probability of a swap", None if probability is None else round(probability, 3),
                     note=(f"logistic model trained {calibration['trained']}; see the limitations" if calibration else
                           "no calibration shipped: measurements only")),

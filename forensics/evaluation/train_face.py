@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         "model": asdict(model),
         "mean_layout": np.round(layout, 5).tolist(),
         "levels": [[threshold, level] for threshold, level in LEVELS],
+        # What untouched faces give, so that the report can put a face's head-pose disagreement in context.
+        "pose_reference_degrees": {
+            "median": round(float(np.median(features[labels == 0, -1])), 1),
+            "p95": round(float(np.percentile(features[labels == 0, -1], 95)), 1),
+        },
         "counts": {kind: int(sum(k == kind for k in kinds)) for kind in dict.fromkeys(kinds)},
     }
     MODEL_FILE.write_text(json.dumps(document, indent=1) + "\n", "utf-8")
