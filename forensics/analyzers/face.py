@@ -39,6 +39,17 @@ def face_features(image: np.ndarray, points: np.ndarray, layout: np.ndarray) -> 
     return measures, angle, measures.features() + [angle if np.isfinite(angle) else 0.0]
 
 
+def not_analysable_reason(points: np.ndarray) -> str | None:
+    """Why a face cannot be measured (too small, or turned so that one side of the boundary is hidden), or None."""
+    width = face_width(points)
+    if width < MIN_FACE_PX:
+        return f"too small ({width:.0f} pixels across, below {MIN_FACE_PX})"
+    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
+    if not FRONTAL_RANGE[0] <= nose <= FRONTAL_RANGE[1]:
+        return "turned too far to one side (the nose tip is near one jaw end), so one side of the boundary is hidden"
+    return None
+
+
 def load_calibration() -> dict | None:
     try:
         return json.loads(MODEL_FILE.read_text("utf-8"))
@@ -101,14 +112,11 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
 
 def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibration: dict | None) -> Finding:
     points = face.points
-    width = face_width(points)
-    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
     title = f"Face {number}: blending boundary"
-    base = [Measurement("face width (jaw to jaw)", round(width, 1), "pixels"),
+    base = [Measurement("face width (jaw to jaw)", round(face_width(points), 1), "pixels"),
             Measurement("box (x0, y0, x1, y1)", list(face.box), "pixels, upright image")]
-    if width < MIN_FACE_PX or not FRONTAL_RANGE[0] <= nose <= FRONTAL_RANGE[1]:
-        reason = (f"too small ({width:.0f} pixels across, below {MIN_FACE_PX})" if width < MIN_FACE_PX else
-                  "turned too far to one side (the nose tip is near one jaw end), so one side of the boundary is hidden")
+    reason = not_analysable_reason(points)
+    if reason:
         return Finding(title=title, strength=Strength.NONE, score=0.0,
                        explanation=f"Not analysable: the face is {reason}. Nothing is concluded about it.",
                        method="Landmark geometry", reference=REFERENCES, measurements=base,

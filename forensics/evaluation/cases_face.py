@@ -22,14 +22,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from forensics.algorithms.face_boundary import face_width
+from forensics.analyzers.face import not_analysable_reason
 from forensics.evaluation.face_swap import self_swap, swap_face
 from forensics.evaluation.harness import EvalCase
 from forensics.media import upright
 from forensics.models.faces import DetectedFace, default_face_model
 
 QUESTION = "Was a face in the image swapped or pasted? (image-level: the strongest face)"
-MIN_FACE_PX = 48
 JPEG_QUALITY = 90
 
 
@@ -44,12 +43,6 @@ def half_of(path: Path) -> str:
     return "train" if hashlib.sha256(str(path.name).encode()).digest()[0] % 2 == 0 else "test"
 
 
-def _analysable(face: DetectedFace) -> bool:
-    points = face.points
-    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
-    return face_width(points) >= MIN_FACE_PX and 0.25 <= nose <= 0.75
-
-
 def face_photos(corpus: Path, half: str) -> list[FacePhoto]:
     model = default_face_model()
     photos = []
@@ -62,7 +55,7 @@ def face_photos(corpus: Path, half: str) -> list[FacePhoto]:
                 pixels = upright(np.asarray(image.convert("RGB")), exif_orientation)
         except Exception:
             continue
-        faces = [face for face in model.find(pixels) if _analysable(face)]
+        faces = [face for face in model.find(pixels) if not_analysable_reason(face.points) is None]
         if faces:
             photos.append(FacePhoto(path, pixels, faces))
     return photos

@@ -23,9 +23,9 @@ from PIL import Image
 
 from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
-from forensics.analyzers.face import FACE_FEATURES, MODEL_FILE, face_features
+from forensics.analyzers.face import FACE_FEATURES, MODEL_FILE, face_features, not_analysable_reason
 from forensics.evaluation import DEFAULT_CORPUS
-from forensics.evaluation.cases_face import _analysable, face_photos, jpeg_bytes, variants
+from forensics.evaluation.cases_face import face_photos, jpeg_bytes, variants
 from forensics.evaluation.metrics import roc_auc
 from forensics.models.faces import default_face_model
 
@@ -41,7 +41,7 @@ def face_samples(corpus) -> list[tuple[np.ndarray, np.ndarray, int, str]]:
         decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
         target = photo.faces[face_index].points.mean(axis=0) if face_index >= 0 else None
         for face in model.find(decoded):
-            if not _analysable(face):
+            if not_analysable_reason(face.points):
                 continue
             is_target = target is not None and np.linalg.norm(face.points.mean(axis=0) - target) < 0.2 * (
                 face.box[2] - face.box[0])
