@@ -139,3 +139,28 @@ def boundary_measures(rgb: np.ndarray, regions: FaceRegions) -> BoundaryMeasures
         noise_inside=noise_in, noise_outside=noise_out,
         lab_inside=tuple(float(v) for v in lab_in), lab_outside=tuple(float(v) for v in lab_out),
     )
+
+
+def sector_noise_profile(rgb: np.ndarray, regions: FaceRegions, sectors: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Noise (Immerkær, grey levels) just inside and just outside the boundary, per angular sector.
+
+    Sectors of 360/``sectors`` degrees around the inner face's centroid, counted clockwise (image y points
+    down) from the direction of the image's right edge; half-bands of w/2 either side of the boundary. NaN
+    where a sector has fewer than 20 pixels on a side (the crop ends at the image border).
+    """
+    x0, y0, x1, y1 = regions.box
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    response = noise_response(grey)
+    rows, columns = np.indices(regions.distance.shape)
+    centre = np.argwhere(regions.core).mean(axis=0) if regions.core.any() else np.array(grey.shape) / 2
+    angle = np.mod(np.arctan2(rows - centre[0], columns - centre[1]), 2 * np.pi)
+    sector = np.minimum((angle / (2 * np.pi) * sectors).astype(int), sectors - 1)
+    inside_band = (regions.distance > 0) & (regions.distance <= regions.band_px / 2)
+    outside_band = (regions.distance < 0) & (regions.distance >= -regions.band_px / 2)
+    inside, outside = np.full(sectors, np.nan), np.full(sectors, np.nan)
+    for index in range(sectors):
+        here = sector == index
+        if (inside_band & here).sum() >= 20 and (outside_band & here).sum() >= 20:
+            inside[index] = response[inside_band & here].mean()
+            outside[index] = response[outside_band & here].mean()
+    return inside, outside

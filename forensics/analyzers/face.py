@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.face_boundary import (
-    FEATURE_NAMES, BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response)
+    FEATURE_NAMES, BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response,
+    sector_noise_profile)
 from forensics.algorithms.head_pose import generic_face_model, pose_disagreement
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.figures import encode_png, heat_map_figure, reduce
+from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media, upright
 from forensics.models.faces import DetectedFace, ModelsMissing, default_face_model
 from forensics.results import Figure, Finding, Measurement, Strength
@@ -60,7 +61,7 @@ def load_calibration() -> dict | None:
 @register
 class FaceAnalyser(Analyser):
     name = "face"
-    version = "0.1.0"
+    version = "0.1.1"
     kinds = frozenset({"image"})
     description = "Faces and landmarks; noise, detail, sharpness, seam and colour of the inner face against its surroundings."
 
@@ -201,6 +202,7 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
     window = max(3, int(regions.band_px) | 1)
     local_noise = cv2.blur(noise_response(grey), (window, window))
     high = max(1.0, float(np.percentile(local_noise, 98)))
+    inside, outside = sector_noise_profile(image, regions)
     return [
         Figure.from_bytes(f"Face {number}: landmarks and bands", "The face with its 68 landmarks (red), the boundary "
                           "the measures use (yellow: hull of the jaw line and brows) and the inner and outer bands "
@@ -209,4 +211,11 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
                         "a band width). A pasted face often stands out as a region of different noise whose edge follows "
                         "the boundary; texture (hair, beard, edges) is bright in any photo.", crop, local_noise, 0.0,
                         round(high, 1)),
+        bar_chart_figure(f"Face {number}: noise along the boundary", "Noise level (Immerkær, grey levels) in the half "
+                         "band just inside the boundary (red) and just outside it (grey), in twelve 30-degree sectors "
+                         "around the face, numbered clockwise from the right (3 o'clock). Where skin meets skin both "
+                         "sides agree in an untouched photo; a pasted face shows a step all around. Sectors cut by the "
+                         "image border are empty.",
+                         [("inside", np.nan_to_num(inside), (220, 40, 40)), ("outside", np.nan_to_num(outside), (150, 150, 150))],
+                         list(range(12))),
     ]

@@ -67,6 +67,20 @@ def test_an_untouched_face_agrees_with_its_surroundings_and_a_resolution_swap_do
     assert swapped.noise_inside < untouched.noise_inside / 1.5
 
 
+def test_noise_along_the_boundary_drops_inside_all_around_a_smoothed_face(astronaut):
+    from forensics.algorithms.face_boundary import sector_noise_profile
+
+    pixels, face = astronaut
+    regions = face_regions(pixels.shape[:2], face.points)
+    inside, outside = sector_noise_profile(pixels, regions)
+    swapped_inside, swapped_outside = sector_noise_profile(self_swap(pixels, face.points, generator_px=48).image, regions)
+    measured = ~np.isnan(inside)
+    assert measured.sum() >= 8  # the astronaut's face is whole: most sectors have both sides
+    assert (swapped_inside[measured] < 0.95 * inside[measured]).all()  # every sector loses noise inside
+    # Outside, only the feather's tail reaches: the surroundings keep their noise.
+    assert np.allclose(swapped_outside[measured], outside[measured], rtol=0.15)
+
+
 def test_swap_generator_keeps_the_mask_as_ground_truth(astronaut):
     pixels, face = astronaut
     donor = np.ascontiguousarray(pixels[:, ::-1])  # a mirrored copy: another face at another place
@@ -87,7 +101,7 @@ def test_the_analyser_reports_models_with_their_licence_and_rates_the_untouched_
     models = {m.name: m.note for m in overview.measurements if m.name.startswith("model")}
     assert any("no commercial use" in note and "SHA-256" in note for note in models.values())
     face = findings["Face 1: blending boundary"]
-    assert face.strength.rank < 2 and len(face.figures) == 2
+    assert face.strength.rank < 2 and len(face.figures) == 3
 
 
 def test_a_pasted_low_resolution_face_is_rated_at_least_moderate(astronaut, tmp_path):
