@@ -33,9 +33,10 @@ REFERENCES = ("Li, Bao, Zhang, Yang, Chen, Wen & Guo, 'Face X-ray for more gener
 FACE_FEATURES = FEATURE_NAMES + ["head-pose disagreement (degrees)"]
 
 
-def face_features(image: np.ndarray, points: np.ndarray, layout: np.ndarray) -> tuple[BoundaryMeasures, float, list[float]]:
+def face_features(image: np.ndarray, points: np.ndarray, regions: FaceRegions,
+                  layout: np.ndarray) -> tuple[BoundaryMeasures, float, list[float]]:
     """Boundary measures, head-pose disagreement and the calibrated model's input vector for one face."""
-    measures = boundary_measures(image, face_regions(image.shape[:2], points, BAND_FRACTION))
+    measures = boundary_measures(image, regions)
     angle = pose_disagreement(points, generic_face_model(layout), image.shape[:2])
     return measures, angle, measures.features() + [angle if np.isfinite(angle) else 0.0]
 
@@ -125,7 +126,7 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
     regions = face_regions(image.shape[:2], points, BAND_FRACTION)
     probability, strength, angle = None, Strength.NONE, None
     if calibration:
-        measures, angle, features = face_features(image, points, np.array(calibration["mean_layout"]))
+        measures, angle, features = face_features(image, points, regions, np.array(calibration["mean_layout"]))
         model = LogisticModel(**calibration["model"])
         probability = float(model.probability(np.array(features))[0])
         strength = next((Strength(level) for threshold, level in calibration["levels"] if probability >= threshold),

@@ -23,7 +23,8 @@ from PIL import Image
 
 from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
-from forensics.analyzers.face import FACE_FEATURES, MODEL_FILE, face_features, not_analysable_reason
+from forensics.algorithms.face_boundary import face_regions
+from forensics.analyzers.face import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features, not_analysable_reason
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, jpeg_bytes, variants
 from forensics.evaluation.metrics import roc_auc
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     samples = face_samples(arguments.corpus)
     layout = mean_layout([points for _, points, label, _ in samples if label == 0])
-    features = np.array([face_features(image, points, layout)[2] for image, points, _, _ in samples])
+    features = np.array([face_features(image, points, face_regions(image.shape[:2], points, BAND_FRACTION), layout)[2]
+                         for image, points, _, _ in samples])
     labels = np.array([sample[2] for sample in samples])
     kinds = [sample[3] for sample in samples]
     model = fit_logistic(features, labels, l2=1.0)
