@@ -37,3 +37,18 @@ def test_face_checks_and_training_without_the_corpus_say_so(tmp_path, capsys):
     assert train_face.main(["--corpus", str(tmp_path)]) == 0
     output = capsys.readouterr().out
     assert "not found" in output and "nothing to train" in output
+
+
+def test_the_blend_edge_distance_is_measured_from_the_analysed_boundary():
+    from forensics.evaluation.face_checks import edge_distances
+
+    # A 40-px square blend mask (pixels 30..69) and an analysed boundary along the lines x, y = 24.5 and 74.5:
+    # the mask's outermost pixel centres are 5.5 px from it.
+    mask = np.zeros((100, 100), np.float32)
+    mask[30:70, 30:70] = 1.0
+    rows, columns = np.indices((100, 100))
+    # Signed distance to the square 25..75 (Chebyshev, positive inside), standing in for the hull's distance field.
+    distance = 25.0 - np.maximum(np.abs(rows - 49.5), np.abs(columns - 49.5))
+    distances = edge_distances(mask, distance, (0, 0, 100, 100))
+    assert len(distances) == 4 * 39
+    np.testing.assert_allclose(distances, 5.5)
