@@ -1,9 +1,12 @@
-"""Generate the bundled example inputs (deterministic; no third-party content, so free to redistribute).
+"""Generate the bundled example inputs (deterministic; free to redistribute).
 
     python examples/make_examples.py
 
 writes ``street.jpg`` (a synthetic 1024x768 scene saved as a JPEG, quality 92), ``street.png`` (the same
-scene, 640x480, lossless) and ``clip.avi`` (2 seconds of a moving disc at 10 frames per second, Motion-JPEG).
+scene, 640x480, lossless), ``clip.avi`` (2 seconds of a moving disc at 10 frames per second, Motion-JPEG)
+and ``portrait.jpg``: astronaut Eileen Collins (NASA photograph, public domain), taken from scikit-image's
+bundled data (install the test extras to regenerate it), saved at quality 92, so that the example report
+shows the face and lighting analysers at work.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ def main() -> None:
         cv2.circle(frame, (40 + 12 * frame_index, 150), 18, (200, 40, 40), -1, cv2.LINE_AA)
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     writer.release()
+    from skimage import data  # a test extra; only needed to regenerate the portrait
+
+    Image.fromarray(data.astronaut()).save(HERE / "portrait.jpg", quality=92)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from forensics.algorithms.head_pose import generic_face_model, pose_disagreement
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
-from forensics.media import Media, upright
-from forensics.models.faces import DetectedFace, ModelsMissing, default_face_model
+from forensics.media import Media
+from forensics.models.faces import DetectedFace, FaceModel, ModelsMissing, default_face_model
 from forensics.results import Figure, Finding, Measurement, Strength
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "face_model.json"
@@ -52,6 +52,19 @@ def not_analysable_reason(points: np.ndarray) -> str | None:
     return None
 
 
+def faces_in(media: Media) -> tuple[np.ndarray, FaceModel, list[DetectedFace]]:
+    """The upright image, the face model and the faces in it (detected once per decoded image, shared by the
+    analysers that look at faces); NotApplicable without pixels or without the model files."""
+    if media.pixels is None:
+        raise NotApplicable("the image's pixels could not be decoded")
+    try:
+        model = default_face_model()
+    except ModelsMissing as error:
+        raise NotApplicable(str(error)) from None
+    image = media.upright_pixels
+    return image, model, model.find(image)
+
+
 def load_calibration() -> dict | None:
     try:
         return json.loads(MODEL_FILE.read_text("utf-8"))
@@ -62,7 +75,7 @@ def load_calibration() -> dict | None:
 @register
 class FaceAnalyser(Analyser):
     name = "face"
-    version = "0.1.1"
+    version = "0.1.2"
     kinds = frozenset({"image"})
     description = "Faces and landmarks; noise, detail, sharpness, seam and colour of the inner face against its surroundings."
 
@@ -72,14 +85,7 @@ class FaceAnalyser(Analyser):
                 "calibration": calibration["trained"] if calibration else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
-        if media.pixels is None:
-            raise NotApplicable("the image's pixels could not be decoded")
-        try:
-            model = default_face_model()
-        except ModelsMissing as error:
-            raise NotApplicable(str(error)) from None
-        image = upright(media.pixels, media.orientation)
-        faces = model.find(image)
+        image, model, faces = faces_in(media)
         calibration = load_calibration()
         findings = [_faces_found(faces, model.models, image)]
         for number, face in enumerate(faces, start=1):
@@ -100,7 +106,8 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
         explanation=(f"{len(faces)} face(s) were found and numbered left to right; each is examined below." if faces else
                      "No face was found. The detector finds faces seen roughly from the front and at least about 40 "
                      "pixels wide; profile faces and very small faces are not found."),
-        method="HOG frontal-face detection on a copy reduced to at most 1280 pixels; 68 landmarks at full resolution",
+        method="HOG frontal-face detection on a copy reduced to at most 1280 pixels (detections scoring below 0.05 "
+               "discarded); 68 landmarks at full resolution",
         reference=REFERENCES,
         measurements=[Measurement("faces", len(faces))] + [
             Measurement(f"model: {info.name}", info.file, note=f"licence: {info.licence}" + (f"; SHA-256 {info.sha256}" if info.sha256 else ""))

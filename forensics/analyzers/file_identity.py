@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import PurePath
 
 import cv2
-import numpy as np
 
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
-from forensics.media import Media, upright
+from forensics.media import Media
 from forensics.results import Figure, Finding, Measurement, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -114,7 +113,7 @@ class FileIdentity(Analyser):
         )
 
     def _preview(self, media: Media) -> Figure:
-        rgb = upright(media.pixels, media.orientation)
+        rgb = media.upright_pixels
         height, width = rgb.shape[:2]
         scale = min(1.0, PREVIEW_MAX_SIDE_PX / max(height, width))
         if scale < 1.0:

@@ -13,6 +13,7 @@ other. Within a half, each analysable face (frontal, at least 48 pixels wide) gi
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from forensics.analyzers.face import not_analysable_reason
+from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.face_swap import self_swap, swap_face
 from forensics.evaluation.harness import EvalCase
 from forensics.media import upright
@@ -65,6 +67,22 @@ def jpeg_bytes(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def resaved(pixels: np.ndarray) -> np.ndarray:
+    """``pixels`` as decoded after a save at ``JPEG_QUALITY``: what the analysers see in the saved cases."""
+    return np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
+
+
+def corpus_with_faces(argv: list[str] | None, description: str, purpose: str) -> Path | None:
+    """The ``--corpus`` of a calibration script's command line, or None (said on the terminal) without faces."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    corpus = parser.parse_args(argv).corpus
+    if not (corpus / "faces").is_dir():
+        print(f"no faces under {corpus}: nothing to {purpose}")
+        return None
+    return corpus
 
 
 def variants(photos: list[FacePhoto]) -> Iterator[tuple[str, int, FacePhoto, int, np.ndarray]]:

@@ -23,7 +23,6 @@ one band width, the inner and outer bands straddle the blend.
 from __future__ import annotations
 
 import argparse
-import io
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -36,7 +35,7 @@ from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.algorithms.face_boundary import face_regions
 from forensics.analyzers.face import BAND_FRACTION, FaceAnalyser
 from forensics.evaluation import DEFAULT_CORPUS
-from forensics.evaluation.cases_face import face_photos, jpeg_bytes
+from forensics.evaluation.cases_face import face_photos, resaved
 from forensics.evaluation.face_swap import swap_face
 from forensics.media import load_media
 from forensics.models.faces import default_face_model
@@ -81,7 +80,7 @@ def boundary_localisation(corpus: Path, model) -> None:
         if donor is photo:
             continue
         swap = swap_face(photo.pixels, photo.faces[0].points, donor.pixels, donor.faces[0].points, "feather")
-        saved = np.asarray(Image.open(io.BytesIO(jpeg_bytes(swap.image))).convert("RGB"))
+        saved = resaved(swap.image)
         centre = photo.faces[0].points.mean(axis=0)
         found = [f for f in model.find(saved) if np.linalg.norm(f.points.mean(axis=0) - centre) < 0.2 * (f.box[2] - f.box[0])]
         if not found:

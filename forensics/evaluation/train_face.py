@@ -12,21 +12,17 @@ The generic head model's mean landmark layout is taken from the untouched faces;
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 
 import numpy as np
-from PIL import Image
 
 from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
 from forensics.algorithms.face_boundary import face_regions
 from forensics.analyzers.face import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features, not_analysable_reason
-from forensics.evaluation import DEFAULT_CORPUS
-from forensics.evaluation.cases_face import face_photos, jpeg_bytes, variants
+from forensics.evaluation.cases_face import corpus_with_faces, face_photos, resaved, variants
 from forensics.evaluation.metrics import roc_auc
 from forensics.models.faces import default_face_model
 
@@ -39,7 +35,7 @@ def face_samples(corpus) -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     model = default_face_model()
     samples = []
     for kind, label, photo, face_index, pixels in variants(face_photos(corpus, "train")):
-        decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
+        decoded = resaved(pixels)
         target = photo.faces[face_index].points.mean(axis=0) if face_index >= 0 else None
         for face in model.find(decoded):
             if not_analysable_reason(face.points):
@@ -52,13 +48,10 @@ def face_samples(corpus) -> list[tuple[np.ndarray, np.ndarray, int, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=type(DEFAULT_CORPUS), default=DEFAULT_CORPUS)
-    arguments = parser.parse_args(argv)
-    if not (arguments.corpus / "faces").is_dir():
-        print(f"no faces under {arguments.corpus}: nothing to train")
+    corpus = corpus_with_faces(argv, __doc__.split("\n")[0], "train")
+    if corpus is None:
         return 0
-    samples = face_samples(arguments.corpus)
+    samples = face_samples(corpus)
     layout = mean_layout([points for _, points, label, _ in samples if label == 0])
     features = np.array([face_features(image, points, face_regions(image.shape[:2], points, BAND_FRACTION), layout)[2]
                          for image, points, _, _ in samples])

@@ -23,6 +23,7 @@ from PIL import Image, ImageFile
 
 from forensics.errors import BadInputError
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
+from forensics.media.orientation import upright
 from forensics.media.sniff import FileType, sniff
 
 # Pillow's own bomb check is replaced by ours (configurable, with a clear message).
@@ -68,6 +69,12 @@ class Media:
     @property
     def kind(self) -> str:
         return self.file_type.kind
+
+    @cached_property
+    def upright_pixels(self) -> np.ndarray | None:
+        """``pixels`` turned as the EXIF orientation says, computed once: analysers that find faces share it (and
+        the face model's detections, which are remembered for the last image object)."""
+        return None if self.pixels is None else upright(self.pixels, self.orientation)
 
     @cached_property
     def jpeg_coefficients(self) -> JpegCoefficients:

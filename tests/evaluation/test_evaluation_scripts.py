@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from forensics.evaluation.splicing_compression import block_mask_to_pixels, main, truth_mask
@@ -31,12 +32,13 @@ def test_without_the_corpus_it_says_so_and_succeeds(tmp_path, capsys):
 
 
 def test_face_checks_and_training_without_the_corpus_say_so(tmp_path, capsys):
-    from forensics.evaluation import face_checks, train_face
+    from forensics.evaluation import calibrate_lighting, face_checks, train_face
 
     assert face_checks.main(["--corpus", str(tmp_path)]) == 0
     assert train_face.main(["--corpus", str(tmp_path)]) == 0
+    assert calibrate_lighting.main(["--corpus", str(tmp_path)]) == 0
     output = capsys.readouterr().out
-    assert "not found" in output and "nothing to train" in output
+    assert "not found" in output and "nothing to train" in output and "nothing to calibrate" in output
 
 
 def test_the_blend_edge_distance_is_measured_from_the_analysed_boundary():
@@ -52,3 +54,18 @@ def test_the_blend_edge_distance_is_measured_from_the_analysed_boundary():
     distances = edge_distances(mask, distance, (0, 0, 100, 100))
     assert len(distances) == 4 * 39
     np.testing.assert_allclose(distances, 5.5)
+
+
+def test_a_mirrored_face_is_flipped_about_its_nose_bridge_inside_its_hull_only():
+    from forensics.evaluation.cases_lighting import mirror_face
+
+    # A horizontal ramp image and a square "face" whose hull spans columns 60-140, nose bridge at column 100.
+    ramp = np.tile(np.arange(200, dtype=np.uint8)[None, :, None], (200, 1, 3))
+    points = np.zeros((68, 2))
+    points[0:17] = np.column_stack([np.linspace(60, 140, 17), np.full(17, 140.0)])
+    points[17:27] = np.column_stack([np.linspace(60, 140, 10), np.full(10, 60.0)])
+    points[27] = [100, 80]
+    mirrored = mirror_face(ramp, points).astype(int)
+    assert mirrored[100, 80, 0] == pytest.approx(120, abs=2)  # deep inside: column 80 shows column 120
+    assert mirrored[100, 120, 0] == pytest.approx(80, abs=2)
+    np.testing.assert_array_equal(mirrored[:, :30], ramp[:, :30])  # far outside: untouched
