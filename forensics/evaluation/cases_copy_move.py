@@ -1,0 +1,89 @@
+"""Copy-move cases: camera originals untouched and with a region copied elsewhere, plus MISD's authentic photos.
+
+Untouched: the camera originals of ``metadata/metadata-extractor/jpg`` (at least 300 px on the shorter side)
+as in the corpus, and the authentic photos of ``tampering/misd`` (small, re-saved web images: a second,
+different population for the false-positive rate). Manipulated, for every camera original: a square region
+of side 12 % of the shorter side, taken where the image has texture, pasted at a random place that does not
+overlap it: as it is, turned by 20 degrees, or enlarged by 20 %; saved at JPEG quality 90. The place and the
+region are drawn from a generator seeded by the file name and ``seed``, so cases are reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from forensics.evaluation.cases_face import jpeg_bytes
+from forensics.evaluation.harness import EvalCase
+
+QUESTION = "Was a region of the picture copied onto another place of it?"
+CAMERAS = Path("metadata") / "metadata-extractor" / "jpg"
+MISD = Path("tampering") / "misd"
+VARIANTS = [("copied region pasted elsewhere", 0.0, 1.0), ("copied region turned by 20 degrees", 20.0, 1.0),
+            ("copied region enlarged by 20 %", 0.0, 1.2)]
+
+
+def paste_copy(pixels: np.ndarray, rng: np.random.Generator, size_fraction: float = 0.12, angle_degrees: float = 0.0,
+               scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``pixels`` with a textured square region copied (turned by ``angle_degrees`` and scaled about its centre)
+    onto a random place that does not overlap it; and the mask of the pasted pixels."""
+    height, width = pixels.shape[:2]
+    side = max(16, int(size_fraction * min(height, width)))
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    texture = cv2.boxFilter(np.abs(cv2.Laplacian(grey, cv2.CV_32F)), -1, (side, side), normalize=True)
+    half = side // 2
+    candidates = texture[half:height - side + half, half:width - side + half]
+    order = np.argsort(candidates, axis=None)[::-1][:2000]
+    sy, sx = np.unravel_index(order[rng.integers(0, len(order))], candidates.shape)
+    for _ in range(200):
+        ty, tx = int(rng.integers(0, height - side)), int(rng.integers(0, width - side))
+        if abs(ty - sy) >= side or abs(tx - sx) >= side:
+            break
+    patch = pixels[sy:sy + side, sx:sx + side]
+    matrix = cv2.getRotationMatrix2D((side / 2, side / 2), angle_degrees, scale)
+    moved = cv2.warpAffine(patch, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    inside = cv2.warpAffine(np.full((side, side), 255, np.uint8), matrix, (side, side), flags=cv2.INTER_NEAREST) > 0
+    result = pixels.copy()
+    result[ty:ty + side, tx:tx + side][inside] = moved[inside]
+    mask = np.zeros((height, width), bool)
+    mask[ty:ty + side, tx:tx + side] = inside
+    return result, mask
+
+
+def camera_originals(corpus: Path) -> list[tuple[Path, np.ndarray]]:
+    originals = []
+    for path in sorted((corpus / CAMERAS).glob("*.jpg")):
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB"))
+        except Exception:
+            continue
+        if min(pixels.shape[:2]) >= 300:
+            originals.append((path, pixels))
+    return originals
+
+
+def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    cases = []
+    for path, pixels in camera_originals(corpus):
+        cases.append(EvalCase(path, 0, "camera original, as in the corpus", str(path.relative_to(corpus))))
+        name_key = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
+        for index, (kind, angle, scale) in enumerate(VARIANTS):
+            rng = np.random.default_rng([seed, name_key, index])  # one per case: a cached file skips its draws
+            target = cache / f"{hashlib.sha256(f'{kind}|{path.name}|{seed}'.encode()).hexdigest()[:16]}.jpg"
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jpeg_bytes(paste_copy(pixels, rng, angle_degrees=angle, scale=scale)[0]))
+            cases.append(EvalCase(target, 1, kind, f"{kind}: {path.relative_to(corpus)}"))
+    labels = corpus / MISD / "labels.csv"
+    if labels.is_file():
+        with labels.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["label"] == "AUTHENTIC":
+                    cases.append(EvalCase(corpus / MISD / row["path"], 0, "MISD authentic photo", row["path"]))
+    return cases
