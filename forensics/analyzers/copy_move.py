@@ -13,7 +13,7 @@ from forensics.results import Figure, Finding, Measurement, Strength
 
 # A cluster counts only when its two regions lie apart by at least this many times the source region's extent:
 # on 43 camera originals, every cluster of agreeing pairs with a smaller separation came from repetitive
-# texture (separations 0.1-1.54), while copies pasted elsewhere gave 2.7 and more.
+# texture (separations 0.1-1.54), while copies pasted elsewhere gave 1.68 and more.
 MIN_SEPARATION = 1.5
 # Inlier counts for the verbal levels, set above what authentic camera photos produced (largest 7 among
 # separated clusters) and checked by `forensics eval --analyser copy_move`.

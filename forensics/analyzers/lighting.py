@@ -251,23 +251,20 @@ def _colour_finding(image: np.ndarray, lights: list[FaceLight]) -> Finding:
         x0, y0, x1, y1 = (v * scale / COLOUR_BLOCK_PX for v in item.face.box)
         elsewhere[max(int(y0), 0):int(np.ceil(y1)), max(int(x0), 0):int(np.ceil(x1))] = False
     scene = grey_edge_from_sums(sums[elsewhere].sum(axis=0), counts[elsewhere].sum())
-    measurements = [Measurement("rest of the picture: illuminant colour (grey-edge)",
-                                [round(float(v), 3) for v in scene], "unit linear RGB", note="outside the face boxes")]
+    measurements = [Measurement("rest of the picture: illuminant colour (grey-edge)", _vector(scene), "unit linear RGB",
+                                note="outside the face boxes")]
     for item in lights:
         measurements += [
-            Measurement(f"face {item.number}: illuminant colour (grey-edge)", [round(float(v), 3) for v in item.illuminant],
-                        "unit linear RGB"),
-            Measurement(f"face {item.number}: illuminant colour (grey-world)",
-                        [round(float(v), 3) for v in item.illuminant_grey_world], "unit linear RGB",
-                        note="leans towards the skin's own colour"),
+            Measurement(f"face {item.number}: illuminant colour (grey-edge)", _vector(item.illuminant), "unit linear RGB"),
+            Measurement(f"face {item.number}: illuminant colour (grey-world)", _vector(item.illuminant_grey_world),
+                        "unit linear RGB", note="leans towards the skin's own colour"),
             Measurement(f"face {item.number} against the rest of the picture (grey-edge)",
-                        round(colour_angle(item.illuminant, scene), 2), "degrees"),
+                        _angle(item.illuminant, scene), "degrees"),
         ]
     for index, first in enumerate(lights):
         for second in lights[index + 1:]:
             measurements.append(Measurement(f"faces {first.number} and {second.number}: illuminant colour difference",
-                                            round(colour_angle(first.illuminant, second.illuminant), 2), "degrees",
-                                            note="grey-edge"))
+                                            _angle(first.illuminant, second.illuminant), "degrees", note="grey-edge"))
     return Finding(
         title="Illuminant colour", strength=Strength.NONE, score=0.0,
         explanation=("The colour of the light estimated over each face, over the rest of the picture and, in the map, "
@@ -281,6 +278,16 @@ def _colour_finding(image: np.ndarray, lights: list[FaceLight]) -> Finding:
         limitations=["Illuminant estimates assume that the surface's colours average to grey (or their edges do); "
                      "a face is mostly skin, so its estimate leans towards skin colour."],
     )
+
+
+def _vector(estimate: np.ndarray) -> list[float] | None:
+    """An estimate for the report, or None where nothing could be estimated (no usable pixels)."""
+    return [round(float(v), 3) for v in estimate] if np.all(np.isfinite(estimate)) else None
+
+
+def _angle(first: np.ndarray, second: np.ndarray) -> float | None:
+    angle = colour_angle(first, second)
+    return round(angle, 2) if np.isfinite(angle) else None
 
 
 def _arrow_end(centre: np.ndarray, azimuth_degrees: float, length: float) -> tuple[int, int]:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forensics.evaluation.cases_face import jpeg_bytes
+from forensics.evaluation.cases_face import JPEG_QUALITY, jpeg_bytes
 from forensics.evaluation.harness import EvalCase
 
 QUESTION = "Was a region of the picture copied onto another place of it?"
@@ -75,7 +75,9 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
         name_key = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
         for index, (kind, angle, scale) in enumerate(VARIANTS):
             rng = np.random.default_rng([seed, name_key, index])  # one per case: a cached file skips its draws
-            target = cache / f"{hashlib.sha256(f'{kind}|{path.name}|{seed}'.encode()).hexdigest()[:16]}.jpg"
+            # The key names the recipe: change it whenever paste_copy or the draws change, or stale files are reused.
+            recipe = f"{kind}|{path.name}|{seed}|rng per case|side 0.12|JPEG {JPEG_QUALITY}"
+            target = cache / f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.jpg"
             if not target.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(jpeg_bytes(paste_copy(pixels, rng, angle_degrees=angle, scale=scale)[0]))
