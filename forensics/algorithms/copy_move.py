@@ -47,14 +47,6 @@ class CopyMoveCluster:
         return float(np.linalg.norm(self.target.mean(axis=0) - self.source.mean(axis=0)))
 
     @property
-    def overlap(self) -> float:
-        """Share of the target points that fall inside the source points' convex hull: a copied region pasted
-        elsewhere has none there; a repetitive texture matched one period away mostly has (its regions are the
-        same area shifted by less than its extent)."""
-        hull = cv2.convexHull(self.source.astype(np.float32))
-        return float(np.mean([cv2.pointPolygonTest(hull, (float(x), float(y)), False) >= 0 for x, y in self.target]))
-
-    @property
     def separation(self) -> float:
         """Shift in units of the source region's extent (the larger side of its points' bounding box): a copied
         region pasted elsewhere is apart from its source (> 1); a repetitive texture matches itself one period
@@ -63,15 +55,15 @@ class CopyMoveCluster:
 
 
 def keypoint_pairs(grey: np.ndarray, ratio: float = 0.5, min_distance_px: float = 20.0,
-                   neighbours: int = 5) -> tuple[np.ndarray, np.ndarray, float]:
+                   neighbours: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Matched keypoint pairs (two (n, 2) arrays of x, y in ``grey``'s full-resolution pixels) passing the
-    generalised 2NN test, and the scale of the working copy (<= 1)."""
+    generalised 2NN test."""
     scale = min(1.0, MAX_SIDE_PX / max(grey.shape))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
     sift = cv2.SIFT_create(nfeatures=MAX_KEYPOINTS)
     keypoints, descriptors = sift.detectAndCompute(small, None)
     if descriptors is None or len(keypoints) < 3:
-        return np.empty((0, 2)), np.empty((0, 2)), scale
+        return np.empty((0, 2)), np.empty((0, 2))
     points = np.array([k.pt for k in keypoints], dtype=np.float64)
     k = min(neighbours + 1, len(keypoints))
     matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
@@ -85,10 +77,10 @@ def keypoint_pairs(grey: np.ndarray, ratio: float = 0.5, min_distance_px: float 
                 first.append(current.queryIdx)
                 second.append(current.trainIdx)
     if not first:
-        return np.empty((0, 2)), np.empty((0, 2)), scale
+        return np.empty((0, 2)), np.empty((0, 2))
     a, b = points[first], points[second]
     far = np.linalg.norm(a - b, axis=1) >= min_distance_px * scale
-    return a[far] / scale, b[far] / scale, scale
+    return a[far] / scale, b[far] / scale
 
 
 def transform_clusters(first: np.ndarray, second: np.ndarray, min_inliers: int = 4, tolerance_px: float = 4.0,

@@ -34,8 +34,6 @@ class ContourLight:
     azimuth_degrees: float  # towards the light, counter-clockwise from the image's right, up = 90
     interval_degrees: float  # half-width of the 95 % bootstrap interval of the azimuth (180: undetermined)
     modulation: float  # |(Lx, Ly)| / A: how strongly the shading varies around the contour
-    ambient: float
-    residual: float  # RMS of the least-squares fit, linear luminance
     samples: int  # contour samples used (after rejection)
 
 
@@ -84,23 +82,22 @@ def sample_inside(luminance: np.ndarray, points: np.ndarray, normals: np.ndarray
     return np.mean(values, axis=0)
 
 
-def fit_light(normals: np.ndarray, intensities: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Least-squares L (image coordinates, y down; 2 or 3 components like ``normals``), ambient A and RMS
-    residual of I = N . L + A."""
+def fit_light(normals: np.ndarray, intensities: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares L (image coordinates, y down; 2 or 3 components like ``normals``) and ambient A of
+    I = N . L + A."""
     design = np.column_stack([normals, np.ones(len(normals))])
     solution, *_ = np.linalg.lstsq(design, intensities, rcond=None)
-    residual = float(np.sqrt(np.mean((design @ solution - intensities) ** 2)))
-    return solution[:-1], float(solution[-1]), residual
+    return solution[:-1], float(solution[-1])
 
 
-def _fit_lit_side(normals: np.ndarray, intensities: np.ndarray) -> tuple[np.ndarray, float, float]:
+def _fit_lit_side(normals: np.ndarray, intensities: np.ndarray) -> tuple[np.ndarray, float]:
     """``fit_light``, then again without the samples the first fit puts in attached shadow (N . L < 0): there
     the surface receives only the ambient light, I = A, and the linear model would pull the direction."""
-    light, ambient, residual = fit_light(normals, intensities)
+    light, ambient = fit_light(normals, intensities)
     lit = normals @ light > 0
     if lit.sum() >= 8 and not lit.all():
-        light, ambient, residual = fit_light(normals[lit], intensities[lit])
-    return light, ambient, residual
+        light, ambient = fit_light(normals[lit], intensities[lit])
+    return light, ambient
 
 
 def azimuth(light_xy: np.ndarray) -> float:
@@ -128,7 +125,7 @@ def contour_light(luminance: np.ndarray, points: np.ndarray, normals: np.ndarray
     normals, intensities = normals[keep], intensities[keep]
     if len(intensities) < 8:
         return None
-    light, ambient, residual = _fit_lit_side(normals, intensities)
+    light, ambient = _fit_lit_side(normals, intensities)
     gram, moment = normal_equations(np.column_stack([normals, np.ones(len(intensities))]), intensities)
     weights = resample_counts(len(intensities), bootstrap, seed)
     first = solve_resampled(gram, moment, weights)
@@ -138,8 +135,7 @@ def contour_light(luminance: np.ndarray, points: np.ndarray, normals: np.ndarray
     replicates = np.where(refit[:, None], solve_resampled(gram, moment, lit), first)
     spread = [angular_difference(azimuth(replicate[:2]), azimuth(light)) for replicate in replicates]
     return ContourLight(azimuth(light), float(np.percentile(spread, 95)),
-                        float(np.linalg.norm(light[:2]) / max(abs(ambient), 1e-6)), ambient, residual,
-                        int(len(intensities)))
+                        float(np.linalg.norm(light[:2]) / max(abs(ambient), 1e-6)), int(len(intensities)))
 
 
 def resample_counts(groups: int, count: int, seed: int) -> np.ndarray:
@@ -196,7 +192,7 @@ def surface_light(luminance_values: np.ndarray, normals: np.ndarray, groups: np.
     values, normals, groups = luminance_values[keep], normals[keep], groups[keep]
     if len(values) < 30 or len(np.unique(groups)) < 3:
         return None
-    light, ambient, _ = fit_light(normals, values)
+    light, ambient = fit_light(normals, values)
     # Least squares is linear, so each cell's normal equations add up: a bootstrap replicate drawing cells is a
     # weighted sum of per-cell 4x4 systems (the same as refitting on the resampled pixels, far cheaper).
     gram, moment = normal_equations(np.column_stack([normals, np.ones(len(values))]), values, groups)

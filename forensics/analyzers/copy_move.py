@@ -26,7 +26,7 @@ REFERENCE = ("Amerini, Ballan, Caldelli, Del Bimbo & Serra, 'A SIFT-based forens
 def copy_move_clusters(rgb: np.ndarray) -> list[CopyMoveCluster]:
     """The separated clusters of agreeing keypoint pairs in ``rgb``, largest first."""
     grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
-    first, second, _ = keypoint_pairs(grey)
+    first, second = keypoint_pairs(grey)
     return [cluster for cluster in transform_clusters(first, second) if cluster.separation >= MIN_SEPARATION]
 
 

@@ -143,7 +143,9 @@ class LightingAnalyser(Analyser):
             raise NotApplicable("no face seen from the front and at least 48 pixels wide: nothing to measure the light on")
         reference = load_reference()
         findings = [_forehead_finding(image, item, reference) for item in lights]
-        findings += [_direction_finding(image, lights, reference), _colour_finding(image, lights)]
+        small = reduce(image)  # one reduced copy for every figure drawn over the picture
+        scale = small.shape[1] / image.shape[1]
+        findings += [_direction_finding(small, scale, lights, reference), _colour_finding(small, scale, lights)]
         return AnalyserOutput(findings=findings)
 
 
@@ -191,7 +193,7 @@ def _forehead_finding(image: np.ndarray, item: FaceLight, reference: dict | None
     )
 
 
-def _direction_finding(image: np.ndarray, lights: list[FaceLight], reference: dict | None) -> Finding:
+def _direction_finding(small: np.ndarray, scale: float, lights: list[FaceLight], reference: dict | None) -> Finding:
     measurements = []
     for item in lights:
         for method, estimate in (("face surface", item.inner_face), ("jaw line", item.jaw)):
@@ -231,7 +233,7 @@ def _direction_finding(image: np.ndarray, lights: list[FaceLight], reference: di
                "the face width inside a smoothed spline through landmarks 1-17, without clipped, black and "
                "attached-shadow samples; 95 % intervals from 200 bootstrap refits",
         reference=REFERENCES, measurements=measurements,
-        figures=[_direction_overlay(image, lights), _polar_plot(lights)],
+        figures=[_direction_overlay(small, scale, lights), _polar_plot(lights)],
         limitations=[
             "The jaw line of a face seen from the front is only partly an occluding contour: the chin faces the camera, "
             "so light from the camera's direction reads as light from below. It is shown because the method is the "
@@ -242,9 +244,7 @@ def _direction_finding(image: np.ndarray, lights: list[FaceLight], reference: di
     )
 
 
-def _colour_finding(image: np.ndarray, lights: list[FaceLight]) -> Finding:
-    small = reduce(image)
-    scale = small.shape[1] / image.shape[1]
+def _colour_finding(small: np.ndarray, scale: float, lights: list[FaceLight]) -> Finding:
     sums, counts = edge_power_sums(srgb_to_linear(small.astype(np.float32) / 255.0), COLOUR_BLOCK_PX)
     elsewhere = np.ones(counts.shape, bool)  # blocks clear of every face box
     for item in lights:
@@ -295,9 +295,8 @@ def _arrow_end(centre: np.ndarray, azimuth_degrees: float, length: float) -> tup
     return int(round(centre[0] + length * np.cos(angle))), int(round(centre[1] - length * np.sin(angle)))
 
 
-def _direction_overlay(image: np.ndarray, lights: list[FaceLight]) -> Figure:
-    canvas = reduce(image).copy()  # reduce returns the read-only image itself when it is small enough
-    scale = canvas.shape[1] / image.shape[1]
+def _direction_overlay(small: np.ndarray, scale: float, lights: list[FaceLight]) -> Figure:
+    canvas = small.copy()  # reduce returns the read-only image itself when it is small enough
     thickness = max(2, canvas.shape[1] // 300)
     for item in lights:
         centre = item.face.points.mean(axis=0) * scale

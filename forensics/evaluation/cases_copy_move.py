@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forensics.evaluation.cases_face import JPEG_QUALITY, jpeg_bytes
+from forensics.evaluation.cases_face import JPEG_QUALITY, cached_jpeg
 from forensics.evaluation.harness import EvalCase
 
 QUESTION = "Was a region of the picture copied onto another place of it?"
@@ -77,10 +77,7 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
             rng = np.random.default_rng([seed, name_key, index])  # one per case: a cached file skips its draws
             # The key names the recipe: change it whenever paste_copy or the draws change, or stale files are reused.
             recipe = f"{kind}|{path.name}|{seed}|rng per case|side 0.12|JPEG {JPEG_QUALITY}"
-            target = cache / f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.jpg"
-            if not target.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(jpeg_bytes(paste_copy(pixels, rng, angle_degrees=angle, scale=scale)[0]))
+            target = cached_jpeg(cache, recipe, lambda: paste_copy(pixels, rng, angle_degrees=angle, scale=scale)[0])
             cases.append(EvalCase(target, 1, kind, f"{kind}: {path.relative_to(corpus)}"))
     labels = corpus / MISD / "labels.csv"
     if labels.is_file():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +69,16 @@ def jpeg_bytes(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     return buffer.getvalue()
 
 
+def cached_jpeg(cache: Path, recipe: str, make: Callable[[], np.ndarray]) -> Path:
+    """The case file for ``recipe`` in ``cache``: made by ``make`` and saved at ``JPEG_QUALITY`` the first time,
+    reused afterwards (so the recipe string must change whenever what ``make`` does changes)."""
+    target = cache / f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.jpg"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(jpeg_bytes(make()))
+    return target
+
+
 def resaved(pixels: np.ndarray) -> np.ndarray:
     """``pixels`` as decoded after a save at ``JPEG_QUALITY``: what the analysers see in the saved cases."""
     return np.asarray(Image.open(io.BytesIO(jpeg_bytes(pixels))).convert("RGB"))
@@ -108,10 +118,6 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     for path in [p.path for p in photos]:  # the untouched files themselves, as received
         cases.append(EvalCase(path, 0, "untouched photo, as in the corpus", str(path.relative_to(corpus))))
     for kind, label, photo, _, pixels in variants(photos):
-        digest = hashlib.sha256(f"{kind}|{photo.path.name}".encode()).hexdigest()[:16]
-        target = cache / f"{digest}.jpg"
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(jpeg_bytes(pixels))
+        target = cached_jpeg(cache, f"{kind}|{photo.path.name}", lambda: pixels)
         cases.append(EvalCase(target, label, kind, f"{kind}: {photo.path.relative_to(corpus)}"))
     return cases

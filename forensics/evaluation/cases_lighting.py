@@ -17,7 +17,6 @@ directions between faces.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import cv2
@@ -26,7 +25,7 @@ from PIL import Image
 
 from forensics.algorithms.face_boundary import HULL_POINTS, face_width
 from forensics.analyzers.face import not_analysable_reason
-from forensics.evaluation.cases_face import FacePhoto, face_photos, jpeg_bytes
+from forensics.evaluation.cases_face import FacePhoto, cached_jpeg, face_photos
 from forensics.evaluation.face_swap import swap_face
 from forensics.evaluation.harness import EvalCase
 from forensics.media import upright
@@ -89,22 +88,14 @@ def relit_variants(photos: list[FacePhoto]):
                    swap_face(photo.pixels, face.points, donor.pixels, donor.faces[0].points, "feather").image)
 
 
-def _cached(cache: Path, key: str, pixels: np.ndarray) -> Path:
-    target = cache / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.jpg"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(jpeg_bytes(pixels))
-    return target
-
-
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     photos = face_photos(corpus, "test")
     cases = [EvalCase(photo.path, 0, "untouched photo, as in the corpus", str(photo.path.relative_to(corpus)))
              for photo in photos]
     for photo in photos:
-        cases.append(EvalCase(_cached(cache, f"resaved|{photo.path}", photo.pixels), 0, "untouched photo, re-saved at 90",
+        cases.append(EvalCase(cached_jpeg(cache, f"resaved|{photo.path}", lambda: photo.pixels), 0, "untouched photo, re-saved at 90",
                               str(photo.path.relative_to(corpus))))
     for kind, photo, pixels in relit_variants(photos):
-        cases.append(EvalCase(_cached(cache, f"{kind}|{photo.path}", pixels), 1, kind,
+        cases.append(EvalCase(cached_jpeg(cache, f"{kind}|{photo.path}", lambda: pixels), 1, kind,
                               f"{kind}: {photo.path.relative_to(corpus)}"))
     return cases

@@ -63,5 +63,5 @@ def test_pairs_from_a_translation_and_noise_give_one_group_with_that_translation
 
 
 def test_a_flat_picture_has_no_keypoints_and_no_pairs():
-    first, second, _ = keypoint_pairs(np.full((300, 400), 128, np.uint8))
+    first, second = keypoint_pairs(np.full((300, 400), 128, np.uint8))
     assert len(first) == len(second) == 0

@@ -122,7 +122,7 @@ def test_the_cell_bootstrap_equals_refitting_on_the_resampled_pixels():
     shading = []
     for _ in range(50):
         chosen = np.concatenate([np.flatnonzero(cells == labels[i]) for i in rng.integers(0, len(labels), len(labels))])
-        light, ambient, _ = fit_light(normals[chosen], values[chosen])
+        light, ambient = fit_light(normals[chosen], values[chosen])
         shading.append(horizontal_shading(light, ambient))
     assert result.horizontal_shading_se == pytest.approx(np.std(shading), rel=1e-6)
 
@@ -173,11 +173,11 @@ def test_the_contour_interval_equals_refitting_each_resample_with_the_attached_s
     values = sample_inside(image, points, normals, depths)
     keep = (values > 0.005) & (values < 0.95)
     values, normals = values[keep], normals[keep]
-    light, _, _ = _fit_lit_side(normals, values)
+    light, _ = _fit_lit_side(normals, values)
     rng = np.random.default_rng(5)
     spread = []
     for _ in range(40):
         chosen = rng.integers(0, len(values), len(values))
-        resampled, _, _ = _fit_lit_side(normals[chosen], values[chosen])
+        resampled, _ = _fit_lit_side(normals[chosen], values[chosen])
         spread.append(angular_difference(azimuth(resampled), azimuth(light)))
     assert result.interval_degrees == pytest.approx(np.percentile(spread, 95), rel=1e-6)
