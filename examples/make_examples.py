@@ -6,7 +6,8 @@ writes ``street.jpg`` (a synthetic 1024x768 scene saved as a JPEG, quality 92), 
 scene, 640x480, lossless), ``clip.avi`` (2 seconds of a moving disc at 10 frames per second, Motion-JPEG)
 and ``portrait.jpg``: astronaut Eileen Collins (NASA photograph, public domain), taken from scikit-image's
 bundled data (install the test extras to regenerate it), saved at quality 92, so that the example report
-shows the face and lighting analysers at work.
+shows the face and lighting analysers at work; and ``portrait.mp4``, 3 seconds at 25 frames per second of a
+slow pan over that portrait (fresh noise in every frame), encoded by x264, for the video analysers.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ def main() -> None:
     from skimage import data  # a test extra; only needed to regenerate the portrait
 
     Image.fromarray(data.astronaut()).save(HERE / "portrait.jpg", quality=92)
+    from forensics.evaluation.video_clips import encode, panned_frames
+
+    portrait = np.asarray(Image.open(HERE / "portrait.jpg").convert("RGB"))
+    encode(panned_frames(portrait, 75, (480, 480), seed=5, window=0.9), HERE / "portrait.mp4", fps=25, crf=23)
 
 
 if __name__ == "__main__":

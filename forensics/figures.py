@@ -84,3 +84,42 @@ def table_figure(title: str, caption: str, tables: list[tuple[str, np.ndarray]])
             ink = (0, 0, 0) if shade > 120 else (255, 255, 255)
             cv2.putText(canvas, str(int(value)), (x + 4, y + 22), cv2.FONT_HERSHEY_SIMPLEX, 0.42, ink, 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
+                     series: list[tuple[str, np.ndarray, tuple[int, int, int]]], low: float, high: float,
+                     marks_s: np.ndarray | None = None, dots: bool = False) -> Figure:
+    """Values over time (seconds on the x axis, [low, high] on the y axis), one colour per series; optional
+    vertical ``marks_s`` (e.g. keyframes) in grey; ``dots`` draws points instead of joined lines."""
+    width, height, left, right, top, bottom = 760, 240, 56, 16, 14, 30
+    canvas = np.full((height + top + bottom, width + left + right, 3), 255, np.uint8)
+    start, end = (float(times_s.min()), float(times_s.max())) if len(times_s) else (0.0, 1.0)
+    span = max(end - start, 1e-9)
+
+    def x_of(t: np.ndarray) -> np.ndarray:
+        return (left + (np.asarray(t, dtype=np.float64) - start) / span * width).round().astype(int)
+
+    def y_of(v: np.ndarray) -> np.ndarray:
+        scaled = np.clip((np.asarray(v, dtype=np.float64) - low) / (high - low), 0, 1)
+        return (top + (1 - scaled) * height).round().astype(int)
+
+    for mark in (marks_s if marks_s is not None else []):
+        x = int(x_of(np.array([mark]))[0])
+        cv2.line(canvas, (x, top), (x, top + height), (200, 200, 200), 1)
+    for index, (name, values, colour) in enumerate(series):
+        finite = np.isfinite(values)
+        xs, ys = x_of(times_s[finite]), y_of(values[finite])
+        if dots:
+            for x, y in zip(xs, ys):
+                cv2.circle(canvas, (int(x), int(y)), 2, colour, -1, cv2.LINE_AA)
+        elif len(xs) > 1:
+            cv2.polylines(canvas, [np.stack([xs, ys], axis=1).astype(np.int32)], False, colour, 2, cv2.LINE_AA)
+        cv2.putText(canvas, name, (left + 8, top + 16 + 18 * index), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+    cv2.rectangle(canvas, (left, top), (left + width, top + height), (0, 0, 0), 1)
+    for value in (low, high):
+        cv2.putText(canvas, f"{value:g}", (4, int(y_of(np.array([value]))[0]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    for t in np.linspace(start, end, 6):
+        x = int(x_of(np.array([t]))[0])
+        cv2.putText(canvas, f"{t:.1f} s", (min(x - 18, left + width - 40), top + height + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+    return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))

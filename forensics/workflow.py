@@ -69,6 +69,7 @@ def analyse_exhibit(
     command: str,
     limits: Limits = Limits(),
     on_timing: Callable[[Timing], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> str:
     """Analyse the case's copy of one exhibit; store and log the results; return the results' SHA-256.
 
@@ -94,7 +95,8 @@ def analyse_exhibit(
     except BadInputError as error:
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
-    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name, received_utc=record.intake_utc)
+    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
+                              received_utc=record.intake_utc, progress=on_progress)
     try:
         results = run_analysers(media, context, analysers, on_timing=on_timing)
     except EvidenceModified as error:

@@ -29,6 +29,8 @@ class AnalysisContext:
     original_name: str
     received_utc: str | None = None  # intake time: the reference for "dated in the future" checks
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Told the share done (0-1) by analysers of long inputs (videos); the command line draws it on a terminal.
+    progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import cv2
@@ -14,6 +13,7 @@ from forensics.algorithms.face_boundary import (
 from forensics.algorithms.head_pose import generic_face_model, pose_disagreement
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.data import read_table
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
 from forensics.models.faces import DetectedFace, FaceModel, ModelsMissing, default_face_model
@@ -66,10 +66,7 @@ def faces_in(media: Media) -> tuple[np.ndarray, FaceModel, list[DetectedFace]]:
 
 
 def load_calibration() -> dict | None:
-    try:
-        return json.loads(MODEL_FILE.read_text("utf-8"))
-    except FileNotFoundError:
-        return None
+    return read_table(MODEL_FILE)
 
 
 @register

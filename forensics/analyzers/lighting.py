@@ -3,7 +3,6 @@ illuminant colour."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from forensics.algorithms.lighting import (
     edge_power_sums, grey_edge, grey_edge_from_sums, grey_world, linear_luminance, outward_normals, similar_chroma, smooth_contour, srgb_to_linear, surface_light)
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
 from forensics.analyzers.face import faces_in, not_analysable_reason
+from forensics.data import read_table
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
 from forensics.models.faces import DetectedFace
@@ -107,10 +107,7 @@ def departures(lights: list[FaceLight]) -> dict[int, float]:
 
 
 def load_reference() -> dict | None:
-    try:
-        return json.loads(REFERENCE_FILE.read_text("utf-8"))
-    except FileNotFoundError:
-        return None
+    return read_table(REFERENCE_FILE)
 
 
 def forehead_strength(disagreement: float, reference: dict) -> tuple[Strength, float]:

@@ -49,6 +49,8 @@ class FaceModel(Protocol):
 
     def find(self, rgb: np.ndarray) -> list[DetectedFace]: ...
 
+    def landmarks(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray: ...
+
 
 class ModelsMissing(RuntimeError):
     """The model package is not installed; the face analyser reports itself not applicable."""
@@ -106,10 +108,14 @@ class DlibFaces:
         faces = []
         for rectangle, score in sorted(zip(rectangles, scores), key=lambda r: (r[0].left(), r[0].top())):
             box = tuple(int(round(v / scale)) for v in (rectangle.left(), rectangle.top(), rectangle.right(), rectangle.bottom()))
-            shape = self._predictor(grey, self._rectangle(*box))
-            points = np.array([[shape.part(i).x, shape.part(i).y] for i in range(68)], dtype=np.float64)
-            faces.append(DetectedFace(box, float(score), points))
+            faces.append(DetectedFace(box, float(score), self.landmarks(grey, box)))
         return faces
+
+    def landmarks(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        """68 landmarks (x, y) fitted inside ``box`` of a greyscale image (how a face is followed between
+        detections in a video: the box comes from the previous frame's landmarks)."""
+        shape = self._predictor(grey, self._rectangle(*(int(v) for v in box)))
+        return np.array([[shape.part(i).x, shape.part(i).y] for i in range(68)], dtype=np.float64)
 
 
 @lru_cache(maxsize=1)

@@ -34,9 +34,13 @@ def test_analyze_writes_pdf_and_json_and_leaves_evidence_untouched(tmp_path, run
     assert [e["sha256"] for e in document["evidence"]] == list(before.values())
     assert all(a["status"] != "failed" for e in document["evidence"] for a in e["analysers"])
     statuses = {a["name"]: (a["status"], a["reason"]) for a in document["evidence"][0]["analysers"]}
-    # The generated photo has no face: the lighting analyser says so instead of measuring; all others ran.
+    # The generated photo has no face: the lighting analyser says so instead of measuring; the video analysers
+    # do not apply to a photo; all others ran. On the video, both video analysers ran.
     assert statuses.pop("lighting")[0] == "not_applicable"
+    assert [statuses.pop(name)[0] for name in ("video_encoding", "video_faces")] == ["not_applicable"] * 2
     assert all(status == "ran" for status, _ in statuses.values())
+    video = {a["name"]: a["status"] for a in document["evidence"][2]["analysers"]}
+    assert video["video_encoding"] == video["video_faces"] == "ran"
 
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages).replace("\n", "")
     assert "2026-0042" in text
@@ -172,3 +176,27 @@ def test_broken_video_gives_exactly_one_line_on_stderr(tmp_path, video_file):
                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert result.returncode == EXIT_BAD_INPUT
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: broken.avi"), result.stderr
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_only(monkeypatch):
+    import argparse
+    import io
+
+    from forensics import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    draw = cli._progress_bar(argparse.Namespace(quiet=False), "interview.mp4")
+    for share in (0.0, 0.5, 0.5, 1.0):
+        draw(share)
+    lines = terminal.getvalue().split("\r")[1:]
+    assert len(lines) == 3  # the repeated 50 % is not redrawn
+    assert lines[1].endswith(" 50 %") and "interview.mp4" in lines[1]
+    assert lines[2].endswith("100 %\n")
+    assert cli._progress_bar(argparse.Namespace(quiet=True), "x") is None
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
+    assert cli._progress_bar(argparse.Namespace(quiet=False), "x") is None

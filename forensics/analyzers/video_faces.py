@@ -1,0 +1,370 @@
+"""Faces in a video: each face followed over time, its blending boundary measured frame by frame.
+
+Frames are sampled (at most ``MAX_SAMPLES`` per video, at most ``MAX_RATE`` per second); faces are detected
+every ``DETECT_EVERY_S`` seconds and followed in between by fitting the landmarks inside the box the previous
+frame's landmarks give. In every sampled frame the still-image face analyser's boundary measures and its
+calibrated model give a per-frame score; a track's score is the median over its frames, so one odd frame
+does not decide, and the frames that drive it are listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from forensics.algorithms.face_boundary import face_regions
+from forensics.algorithms.face_tracks import (
+    box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median)
+from forensics.algorithms.logistic import LogisticModel
+from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.analyzers.face import BAND_FRACTION, REFERENCES, face_features, load_calibration, not_analysable_reason
+from forensics.data import read_table
+from forensics.figures import encode_png, time_plot_figure
+from forensics.media import Media
+from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
+from forensics.models.faces import FaceModel, ModelsMissing, default_face_model
+from forensics.results import Figure, Finding, Measurement, Strength
+
+MAX_RATE = 10.0  # samples per second: eye closures (100-400 ms) need about this
+SCORE_EVERY_S = 0.25  # the boundary measures (~40 ms for a 500-px face) run at most 4 times a second per face
+MAX_SAMPLES = 600
+DETECT_EVERY_S = 1.0
+MIN_LINK_IOU = 0.3
+MIN_MEASURED = 5  # frames a track needs before it is scored ...
+MIN_MEASURED_SECONDS = 1.0  # ... spread over at least this much of the video: a median of a moment is not a track's
+MIN_INSIDE_SHARE = 0.8  # of the 68 landmarks within the frame
+TRACK_TITLE = "Face track {}: blending boundary over time"
+REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "video_faces_reference.json"
+BLINK_MIN_RATE = 8.0  # samples per second below which closures are not counted
+CONTACT_FRAMES = 12
+THUMB_WIDTH = 300
+
+TEMPORAL_REFERENCES = ("Soukupová & Čech, 'Real-time eye blink detection using facial landmarks', CVWW 2016; Li, Chang & "
+                       "Lyu, 'In ictu oculi: exposing AI created fake videos by detecting eye blinking', WIFS 2018; "
+                       "Umeyama, 'Least-squares estimation of transformation parameters', PAMI 13(4), 1991")
+
+
+def load_reference() -> dict | None:
+    return read_table(REFERENCE_FILE)
+
+
+def track_scores(findings: list[Finding]) -> list[float]:
+    """The scores of the face-track findings of one result (0 for tracks too short to score)."""
+    return [f.score for f in findings if f.title.startswith("Face track ")]
+
+
+@dataclass
+class FaceSample:
+    time_s: float
+    points: np.ndarray
+    probability: float | None  # None: not scored in this frame (not analysable, or between scoring times)
+    log_noise_ratio: float | None
+
+
+@dataclass
+class Track:
+    number: int
+    samples: list[FaceSample] = field(default_factory=list)
+    box_offset: np.ndarray | None = None  # detector box relative to the landmarks' extent (see _follow_box)
+    active: bool = True
+    last_scored_s: float | None = None
+
+    @property
+    def last_points(self) -> np.ndarray:
+        return self.samples[-1].points
+
+    @property
+    def scores(self) -> np.ndarray:
+        return np.array([s.probability for s in self.samples if s.probability is not None])
+
+
+def _follow_box(points: np.ndarray, offset: np.ndarray) -> tuple[int, int, int, int]:
+    """The box the detector would give for these landmarks: the shape predictor was trained on detector boxes,
+    which sit inside the landmarks' extent, so the relation seen at detection is kept while following."""
+    x0, y0, x1, y1 = points_box(points)
+    size = np.array([x1 - x0, y1 - y0, x1 - x0, y1 - y0])
+    return tuple(int(round(v)) for v in np.array([x0, y0, x1, y1]) + offset * size)
+
+
+def _offset(box: tuple[int, int, int, int], points: np.ndarray) -> np.ndarray:
+    x0, y0, x1, y1 = points_box(points)
+    size = np.array([x1 - x0, y1 - y0, x1 - x0, y1 - y0])
+    return (np.array(box, dtype=np.float64) - np.array([x0, y0, x1, y1])) / np.maximum(size, 1.0)
+
+
+@dataclass
+class FollowedVideo:
+    tracks: list[Track]
+    sampled: int
+    sample_every_s: float
+    contact: list[tuple[float, np.ndarray]]  # (time, thumbnail with face boxes)
+
+
+def follow_faces(frames, model: FaceModel, calibration: dict | None, sample_every_s: float,
+                 contact_times: np.ndarray, progress=None, duration_s: float | None = None) -> FollowedVideo:
+    """Detect, follow and measure faces over the sampled ``frames`` (an iterator of VideoFrame)."""
+    tracks: list[Track] = []
+    layout = np.array(calibration["mean_layout"]) if calibration else None
+    logistic = LogisticModel(**calibration["model"]) if calibration else None
+    next_detection, sampled, contact, next_contact = -np.inf, 0, [], 0
+    frame: VideoFrame
+    for frame in frames:
+        sampled += 1
+        active = [t for t in tracks if t.active]
+        current: list[tuple[Track, np.ndarray]] = []
+        if frame.time_s >= next_detection:
+            next_detection = frame.time_s + DETECT_EVERY_S
+            found = model.find(frame.rgb)
+            links = link_boxes([points_box(t.last_points) for t in active], [points_box(f.points) for f in found],
+                               MIN_LINK_IOU)
+            for index, face in enumerate(found):
+                track = active[links[index]] if index in links else Track(len(tracks) + 1)
+                if index not in links:
+                    tracks.append(track)
+                track.box_offset = _offset(face.box, face.points)
+                current.append((track, face.points))
+            for track in active:
+                if all(track is not t for t, _ in current):
+                    track.active = False  # not found again: the face left, turned away or was covered
+        else:
+            grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
+            for track in active:
+                points = model.landmarks(grey, _follow_box(track.last_points, track.box_offset))
+                if box_iou(points_box(points), points_box(track.last_points)) < MIN_LINK_IOU:
+                    track.active = False  # the fit slid off the face (a cut, fast motion): wait for the next detection
+                    next_detection = frame.time_s
+                    continue
+                current.append((track, points))
+        for track, points in current:
+            # Scoring times on a fixed grid, so the rate holds whatever the sampling interval.
+            due = track.last_scored_s is None or (
+                np.floor(frame.time_s / SCORE_EVERY_S + 1e-6) > np.floor(track.last_scored_s / SCORE_EVERY_S + 1e-6))
+            sample = _measure(frame.rgb, points, frame.time_s, layout, logistic) if due else FaceSample(
+                frame.time_s, points, None, None)
+            if sample.probability is not None:
+                track.last_scored_s = frame.time_s
+            track.samples.append(sample)
+        if next_contact < len(contact_times) and frame.time_s + 1e-6 >= contact_times[next_contact]:
+            contact.append((frame.time_s, _thumbnail(frame.rgb, current)))
+            while next_contact < len(contact_times) and contact_times[next_contact] <= frame.time_s + 1e-6:
+                next_contact += 1
+        if progress and duration_s:
+            progress(min(frame.time_s / duration_s, 0.99))
+    if progress:
+        progress(1.0)
+    return FollowedVideo(tracks, sampled, sample_every_s, contact)
+
+
+def _measure(rgb: np.ndarray, points: np.ndarray, time_s: float, layout, logistic) -> FaceSample:
+    height, width = rgb.shape[:2]
+    inside = (points[:, 0] >= 0) & (points[:, 1] >= 0) & (points[:, 0] < width) & (points[:, 1] < height)
+    # A face mostly out of the picture (followed as it leaves) has too little boundary to measure; the still
+    # analyser's faces, found by the detector, are at most clipped at the edge, as the 80 % rule allows.
+    if inside.mean() < MIN_INSIDE_SHARE or not_analysable_reason(points) or layout is None:
+        return FaceSample(time_s, points, None, None)
+    regions = face_regions(rgb.shape[:2], points, BAND_FRACTION)
+    measures, _, features = face_features(rgb, points, regions, layout)
+    probability = float(logistic.probability(np.array(features))[0])
+    return FaceSample(time_s, points, probability, measures.log_noise_ratio)
+
+
+def _score_colour(probability: float | None) -> tuple[int, int, int]:
+    if probability is None:
+        return (160, 160, 160)
+    return (int(255 * probability), int(200 * (1 - probability)), 40)
+
+
+def _thumbnail(rgb: np.ndarray, current: list[tuple[Track, np.ndarray]]) -> np.ndarray:
+    scale = THUMB_WIDTH / rgb.shape[1]
+    thumb = cv2.resize(rgb, (THUMB_WIDTH, max(1, round(rgb.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    for track, points in current:
+        x0, y0, x1, y1 = (np.array(points_box(points)) * scale).round().astype(int)
+        colour = _score_colour(track.samples[-1].probability)
+        cv2.rectangle(thumb, (int(x0), int(y0)), (int(x1), int(y1)), colour, 2)
+        cv2.putText(thumb, str(track.number), (int(x0), max(10, int(y0) - 3)), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
+    return thumb
+
+
+def _contact_sheet(contact: list[tuple[float, np.ndarray]]) -> np.ndarray:
+    columns = 4
+    height = max(thumb.shape[0] for _, thumb in contact) + 18
+    rows = (len(contact) + columns - 1) // columns
+    sheet = np.full((rows * height, columns * (THUMB_WIDTH + 6), 3), 255, np.uint8)
+    for index, (time_s, thumb) in enumerate(contact):
+        top, left = (index // columns) * height, (index % columns) * (THUMB_WIDTH + 6)
+        sheet[top:top + thumb.shape[0], left:left + THUMB_WIDTH] = thumb
+        cv2.putText(sheet, f"{time_s:.2f} s", (left + 2, top + thumb.shape[0] + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return sheet
+
+
+@register
+class VideoFacesAnalyser(Analyser):
+    name = "video_faces"
+    version = "0.1.0"
+    kinds = frozenset({"video"})
+    description = "Faces followed through the video; blending-boundary score per frame and per face, eye closures, landmark jitter."
+
+    def parameters(self) -> dict:
+        calibration, reference = load_calibration(), load_reference()
+        return {"max_rate_per_s": MAX_RATE, "max_samples": MAX_SAMPLES, "detect_every_s": DETECT_EVERY_S,
+                "band_fraction": BAND_FRACTION, "min_measured": MIN_MEASURED, "min_measured_seconds": MIN_MEASURED_SECONDS,
+                "calibration": calibration["trained"] if calibration else None,
+                "levels": reference["levels"] if reference else None}
+
+    def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        try:
+            model = default_face_model()
+        except ModelsMissing as error:
+            raise NotApplicable(str(error)) from None
+        try:
+            facts = stream_facts(media.path)
+        except VideoUnreadable as error:
+            raise NotApplicable(str(error)) from None
+        duration = facts.duration_s or media.duration_s or 0.0
+        rate = min(MAX_RATE, facts.frame_rate or MAX_RATE)
+        every_s = max(1.0 / rate, duration / MAX_SAMPLES if duration else 0.0)
+        contact_times = np.linspace(0, max(duration - every_s, 0), CONTACT_FRAMES)
+        calibration = load_calibration()
+        try:
+            followed = follow_faces(sample_frames(media.path, every_s, MAX_SAMPLES),
+                                    model, calibration, every_s, contact_times, context.progress, duration)
+        except VideoUnreadable as error:
+            raise NotApplicable(str(error)) from None
+        if followed.sampled == 0:
+            raise NotApplicable("no frame could be decoded")
+        findings = [_overview(followed, model, duration)]
+        reference = load_reference()
+        findings += [_track_finding(track, followed, reference) for track in followed.tracks]
+        return AnalyserOutput(findings=findings)
+
+
+def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Finding:
+    figures = []
+    if followed.contact:
+        figures.append(Figure.from_bytes(
+            "Sampled frames", "Frames spread over the video, each face boxed and numbered by track; the box colour is "
+            "that frame's score (green low, red high, grey not measurable).", "image/png",
+            encode_png(_contact_sheet(followed.contact))))
+    scored = [t for t in followed.tracks if len(t.scores)]
+    if scored:
+        colours = [(200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 60, 160), (220, 140, 0)]
+        series, times = [], np.array(sorted({s.time_s for t in scored for s in t.samples if s.probability is not None}))
+        for index, track in enumerate(scored[:5]):
+            values = np.full(len(times), np.nan)
+            lookup = {s.time_s: s.probability for s in track.samples if s.probability is not None}
+            values = np.array([lookup.get(t, np.nan) for t in times])
+            series.append((f"face {track.number}", values, colours[index % len(colours)]))
+        figures.append(time_plot_figure(
+            "Per-frame score over time", "Score of the blending-boundary model in each sampled frame, per face track "
+            "(0 to 1; up to five tracks drawn).", times, series, 0.0, 1.0, dots=True))
+    return Finding(
+        title="Faces followed through the video", strength=Strength.NONE, score=0.0,
+        explanation=(f"{len(followed.tracks)} face track(s) in {followed.sampled} sampled frames (one every "
+                     f"{followed.sample_every_s:.2f} s over {duration:.1f} s)." if followed.tracks else
+                     f"No face was found in {followed.sampled} sampled frames (one every {followed.sample_every_s:.2f} s). "
+                     "The detector finds faces seen roughly from the front and at least about 40 pixels wide."),
+        method=f"HOG face detection every {DETECT_EVERY_S:g} s; in between, 68 landmarks fitted in the box the previous "
+               "frame's landmarks give; detections linked to tracks by box overlap (IoU >= 0.3)",
+        reference=REFERENCES,
+        measurements=[Measurement("frames sampled", followed.sampled),
+                      Measurement("sampling interval", round(followed.sample_every_s, 3), "seconds"),
+                      Measurement("face tracks", len(followed.tracks))] + [
+            Measurement(f"model: {info.name}", info.file, note=f"licence: {info.licence}") for info in model.models],
+        figures=figures,
+        limitations=["A face that leaves and re-enters the picture starts a new track.",
+                     "Frames between samples are decoded but not examined; a manipulation shorter than the sampling "
+                     "interval can be missed."],
+    )
+
+
+def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None) -> Finding:
+    scores = track.scores
+    times = np.array([s.time_s for s in track.samples])
+    measured_times = [s.time_s for s in track.samples if s.probability is not None]
+    title = TRACK_TITLE.format(track.number)
+    span = [round(float(times.min()), 2), round(float(times.max()), 2)]
+    temporal = _temporal_measurements(track, followed.sample_every_s)
+    measured_span = (max(measured_times) - min(measured_times) + followed.sample_every_s) if measured_times else 0.0
+    if len(scores) < MIN_MEASURED or measured_span < MIN_MEASURED_SECONDS:
+        return Finding(
+            title=title, strength=Strength.NONE, score=0.0,
+            explanation=(f"Seen in {len(track.samples)} sampled frame(s), scored in {len(scores)} covering "
+                         f"{measured_span:.1f} s: a track is scored from at least {MIN_MEASURED} measurable frames over "
+                         f"{MIN_MEASURED_SECONDS:g} s (faces too small or turned too far cannot be measured). Nothing is "
+                         "concluded about it."),
+            method="Landmark geometry", reference=REFERENCES,
+            measurements=[Measurement("seen from / to", span, "seconds")] + temporal,
+            limitations=["Only faces seen roughly from the front and at least 48 pixels wide are measured."])
+    median = float(np.median(scores))
+    window = max(3, int(round(1.0 / max(SCORE_EVERY_S, followed.sample_every_s))))  # scored frames in 1 s
+    windowed = rolling_median(scores, window)
+    levels = reference["levels"] if reference else []
+    strength = next((Strength(level) for threshold, level in levels if median >= threshold), Strength.NONE)
+    measured = [s for s in track.samples if s.probability is not None]
+    top = sorted(measured, key=lambda s: s.probability, reverse=True)[:3]
+    explanation = (
+        f"Followed in {len(track.samples)} sampled frames between {span[0]} and {span[1]} s and scored in {len(scores)} "
+        f"(at most {1 / SCORE_EVERY_S:g} a second, where the face is measurable). "
+        f"The median per-frame score is {median:.2f}. " + (
+            ("No strength is claimed: no reference set of untouched videos is shipped with this version." if not levels else
+             "That is within what untouched clips of our reference set reach.")
+            if strength is Strength.NONE else
+            "Over the track, the inner face differs from its surroundings more than in any untouched clip of our "
+            "reference set but a few, the way pasted faces do; the frames listed drive this score and are the ones "
+            "to examine.")
+        + (f" In some stretch the score is much higher than elsewhere (1-s medians from {windowed.min():.2f} to "
+           f"{windowed.max():.2f}): the face may be replaced in part of the video only." if windowed.max() - windowed.min() >= 0.4 else ""))
+    figures = [time_plot_figure(
+        f"Face {track.number}: score and eyes over time",
+        "Red dots: the per-frame score (0 to 1); blue: the eye aspect ratio (0 to 0.5, below about 0.2 the eyes are "
+        "closed).", times, [("score", np.array([np.nan if s.probability is None else s.probability for s in track.samples]),
+                             (200, 40, 40)),
+                            ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]),
+                             (40, 90, 200))], 0.0, 1.0, dots=True)]
+    return Finding(
+        title=title, strength=strength, score=median, explanation=explanation,
+        method="The still-image face analyser's boundary measures and calibrated model in every sampled frame; the "
+               "track's score is the median over its frames; levels from untouched reference clips" +
+               (f" ({reference['built']})" if reference else ""),
+        reference=REFERENCES + "; " + TEMPORAL_REFERENCES,
+        measurements=[Measurement("seen from / to", span, "seconds"),
+                      Measurement("frames scored", len(scores)),
+                      Measurement("median per-frame score", round(median, 3)),
+                      Measurement("1-s median score, lowest / highest", [round(float(windowed.min()), 3), round(float(windowed.max()), 3)]),
+                      Measurement("frames with the highest scores",
+                                  "; ".join(f"{s.time_s:.2f} s: {s.probability:.3f}" for s in top),
+                                  note="time in the video: per-frame score")] + temporal,
+        figures=figures,
+        limitations=[
+            "The per-frame model was calibrated on still photos and on swaps we generated; video compression and "
+            "motion blur weaken the boundary traces, and face filters applied live can create them.",
+            "Faces that are rendered (animation, games) or not photographed in visible light (thermal cameras) are "
+            "outside what the model knows: their inner face is smoother than its surroundings and can score high.",
+            "Eye closures and landmark jitter are shown, not scored: they depend on the person, the frame rate and "
+            "the compression, and we have no reference set of untouched videos large enough to calibrate them.",
+        ] + (reference.get("limitations", []) if reference else []),
+    )
+
+
+def _temporal_measurements(track: Track, every_s: float) -> list[Measurement]:
+    ratios = np.array([eye_aspect_ratio(s.points) for s in track.samples])
+    jitter = [landmark_jitter(a.points, b.points) for a, b in zip(track.samples, track.samples[1:])
+              if b.time_s - a.time_s <= 1.5 * every_s]
+    noise = np.array([np.nan if s.log_noise_ratio is None else s.log_noise_ratio for s in track.samples])
+    flicker = np.abs(np.diff(noise))
+    seconds = (track.samples[-1].time_s - track.samples[0].time_s) + every_s
+    blinks = count_blinks(ratios) if 1.0 / every_s >= BLINK_MIN_RATE else None
+    return [
+        Measurement("eye aspect ratio, median", round(float(np.nanmedian(ratios)), 3)),
+        Measurement("eye closures", blinks, note=(f"{60 * blinks / seconds:.1f} per minute; people blink about 15-20 "
+                                                  "times a minute at rest" if blinks is not None else
+                                                  f"not counted: sampling below {BLINK_MIN_RATE:g} frames per second")),
+        Measurement("landmark jitter, median", round(100 * float(np.median(jitter)), 2) if jitter else None,
+                    "% of the eye distance", note="movement left after removing the head's shift, turn and scale"),
+        Measurement("flicker of the noise ratio, median", round(float(np.nanmedian(flicker)), 3) if np.isfinite(flicker).any() else None,
+                    note="change of the log noise ratio from one sampled frame to the next"),
+    ]

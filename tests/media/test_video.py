@@ -1,0 +1,46 @@
+"""Reading videos with PyAV: sampled frames at the times asked for, and clear refusals of what is not a video."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forensics.evaluation.video_clips import encode
+from forensics.media.video import VideoUnreadable, packet_trace, sample_frames, stream_facts, top_level_boxes
+
+
+@pytest.fixture(scope="module")
+def counting_clip(tmp_path_factory):
+    """50 frames at 25 fps whose mean grey level is 4 x the frame number, so every decoded frame names itself."""
+    frames = (np.full((64, 96, 3), 4 * index, np.uint8) for index in range(50))
+    return encode(frames, tmp_path_factory.mktemp("clip") / "count.mp4", fps=25, crf=0, group=10, b_frames=0)
+
+
+def test_frames_are_sampled_at_the_interval_asked(counting_clip):
+    frames = list(sample_frames(str(counting_clip), 0.2, 100))
+    assert [f.index for f in frames] == list(range(0, 50, 5))
+    assert [round(f.time_s, 2) for f in frames] == [round(0.2 * i, 2) for i in range(10)]
+    assert [round(float(f.rgb.mean()) / 4) for f in frames] == list(range(0, 50, 5))
+    assert frames[0].picture_type == "I" and frames[1].picture_type == "P"
+
+
+def test_sampling_stops_at_the_frame_limit(counting_clip):
+    assert len(list(sample_frames(str(counting_clip), 0.04, 7))) == 7
+
+
+def test_the_packet_limit_truncates_and_says_so(counting_clip):
+    trace = packet_trace(str(counting_clip), 20)
+    assert len(trace.sizes) == 20 and trace.truncated
+    assert not packet_trace(str(counting_clip), 1000).truncated
+
+
+def test_a_file_that_is_not_a_video_is_refused(tmp_path, jpeg_file):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a video at all\n" * 20)
+    with pytest.raises(VideoUnreadable):
+        stream_facts(str(text))
+    assert top_level_boxes(str(jpeg_file)) is None
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"\x00\x00\x00\x08ftyp")
+    with pytest.raises(VideoUnreadable):
+        packet_trace(str(empty), 10)
