@@ -41,6 +41,11 @@ def frame_kinds(times_s: np.ndarray, keyframe: np.ndarray) -> np.ndarray:
     return kinds
 
 
+def display_order(times_s: np.ndarray) -> np.ndarray:
+    """Indices that put packets in presentation order (packets without a time keep their decode position)."""
+    return np.argsort(np.where(np.isfinite(times_s), times_s, np.arange(len(times_s))), kind="stable")
+
+
 def group_lengths(keyframe: np.ndarray) -> np.ndarray:
     """Frames from each keyframe to the next (the last, open group is left out)."""
     return np.diff(np.flatnonzero(keyframe))
@@ -60,7 +65,7 @@ def relative_p_frame_sizes(times_s: np.ndarray, sizes: np.ndarray, keyframe: np.
     """P-frame sizes relative to their running median and to the P-frames at the same place in the current
     groups, placed on the display-order frame grid (other frames interpolated); and the display-order kinds."""
     kinds = frame_kinds(times_s, keyframe)
-    order = np.argsort(np.where(np.isfinite(times_s), times_s, np.arange(len(times_s))), kind="stable")
+    order = display_order(times_s)
     kinds, ordered_sizes = kinds[order], sizes[order].astype(np.float64)
     p_index = np.flatnonzero(kinds == "P")
     key_index = np.flatnonzero(kinds == "I")

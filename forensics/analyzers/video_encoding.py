@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics.algorithms.video_gop import MIN_P_FRAMES, first_encoding_periodicity, frame_kinds, group_lengths
+from forensics.algorithms.video_gop import MIN_P_FRAMES, display_order, first_encoding_periodicity, frame_kinds, group_lengths
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
 from forensics.data import read_table
 from forensics.figures import time_plot_figure
@@ -135,7 +135,7 @@ def _groups(trace: PacketTrace) -> Finding:
     lengths = group_lengths(trace.keyframe)
     counts = {kind: int((kinds == kind).sum()) for kind in "IPB"}
     fixed = len(lengths) >= 2 and lengths.min() == lengths.max()
-    order = np.argsort(np.where(np.isfinite(trace.times_s), trace.times_s, np.arange(len(trace.times_s))), kind="stable")
+    order = display_order(trace.times_s)
     times = trace.times_s[order]
     times = np.where(np.isfinite(times), times, np.arange(len(times)))
     kilobytes = trace.sizes[order] / 1000

@@ -254,7 +254,6 @@ def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Fin
         colours = [(200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 60, 160), (220, 140, 0)]
         series, times = [], np.array(sorted({s.time_s for t in scored for s in t.samples if s.probability is not None}))
         for index, track in enumerate(scored[:5]):
-            values = np.full(len(times), np.nan)
             lookup = {s.time_s: s.probability for s in track.samples if s.probability is not None}
             values = np.array([lookup.get(t, np.nan) for t in times])
             series.append((f"face {track.number}", values, colours[index % len(colours)]))
