@@ -29,14 +29,20 @@ def reduce(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float) -> Figure:
-    """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], with a colour bar."""
+def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float,
+                    outline: np.ndarray | None = None) -> Figure:
+    """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], with a colour bar;
+    the regions of the boolean map ``outline`` (any resolution), if given, outlined in white."""
     base = reduce(image_rgb)
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     scaled = np.clip((values.astype(np.float32) - low) / (high - low), 0, 1)
     scaled = cv2.resize(scaled, (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
     colours = cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     blended = (0.45 * grey + 0.55 * colours).astype(np.uint8)
+    if outline is not None and outline.any():
+        regions = cv2.resize(outline.astype(np.uint8), (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
+        contours, _ = cv2.findContours(regions, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(blended, contours, -1, (255, 255, 255), max(1, base.shape[1] // 400), cv2.LINE_AA)
     bar = np.linspace(1, 0, blended.shape[0], dtype=np.float32)[:, None].repeat(18, axis=1)
     bar = cv2.cvtColor(cv2.applyColorMap((bar * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     canvas = np.full((blended.shape[0], blended.shape[1] + 90, 3), 255, np.uint8)

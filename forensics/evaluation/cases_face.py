@@ -72,10 +72,16 @@ def jpeg_bytes(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 def cached_jpeg(cache: Path, recipe: str, make: Callable[[], np.ndarray]) -> Path:
     """The case file for ``recipe`` in ``cache``: made by ``make`` and saved at ``JPEG_QUALITY`` the first time,
     reused afterwards (so the recipe string must change whenever what ``make`` does changes)."""
-    target = cache / f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.jpg"
+    return cached_file(cache, recipe, make, ".jpg", jpeg_bytes)
+
+
+def cached_file(cache: Path, recipe: str, make: Callable[[], np.ndarray], suffix: str,
+                encode: Callable[[np.ndarray], bytes]) -> Path:
+    """Like ``cached_jpeg`` with any encoder (``suffix`` names the format)."""
+    target = cache / f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}{suffix}"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(jpeg_bytes(make()))
+        target.write_bytes(encode(make()))
     return target
 
 

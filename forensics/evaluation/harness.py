@@ -29,7 +29,7 @@ from forensics.evaluation.metrics import Interval, bootstrap, rates_at, roc_auc
 from forensics.media import load_media
 from forensics.results import Status, Strength
 
-EVALUATED = ["metadata", "compression", "face", "lighting", "copy_move", "video_encoding", "video_faces"]  # analysers with a case builder forensics/evaluation/cases_<name>.py
+EVALUATED = ["metadata", "compression", "face", "lighting", "copy_move", "cfa", "video_encoding", "video_faces"]  # analysers with a case builder forensics/evaluation/cases_<name>.py
 LEVELS = [Strength.WEAK, Strength.MODERATE, Strength.STRONG]
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "error_rates.json"
 DEFAULT_CACHE = Path.home() / ".cache" / "forensics" / "eval"

@@ -35,8 +35,11 @@ def test_analyze_writes_pdf_and_json_and_leaves_evidence_untouched(tmp_path, run
     assert all(a["status"] != "failed" for e in document["evidence"] for a in e["analysers"])
     statuses = {a["name"]: (a["status"], a["reason"]) for a in document["evidence"][0]["analysers"]}
     # The generated photo has no face: the lighting analyser says so instead of measuring; the video analysers
-    # do not apply to a photo; all others ran. On the video, both video analysers ran.
+    # do not apply to a photo, nor the demosaicing one to a JPEG (it runs on the PNG); all others ran. On the
+    # video, both video analysers ran.
     assert statuses.pop("lighting")[0] == "not_applicable"
+    assert statuses.pop("cfa")[0] == "not_applicable"
+    assert {a["name"]: a["status"] for a in document["evidence"][1]["analysers"]}["cfa"] == "ran"
     assert [statuses.pop(name)[0] for name in ("video_encoding", "video_faces")] == ["not_applicable"] * 2
     assert all(status == "ran" for status, _ in statuses.values())
     video = {a["name"]: a["status"] for a in document["evidence"][2]["analysers"]}
