@@ -7,7 +7,11 @@ Piva, "Image forgery localization via fine-grained analysis of CFA artifacts", I
 each block gets the log ratio of the prediction error's local variance on the two lattices. Across an
 untouched demosaiced picture the ratio keeps one sign (which lattice was recorded); a region that was
 resized, blurred, generated, or pasted from a picture whose lattice falls the other way has a ratio near zero
-or of the opposite sign.
+or of the opposite sign. Red and blue, recorded at one pixel in four, give a second, independent trace: the
+energy of the Laplacian at the recorded pixels of the 2x2 grid against the other three (in the spirit of
+Popescu & Farid, "Exposing digital forgeries in color filter array interpolated images", IEEE TSP 53(10),
+2005, which models all three channels); where an adaptive demosaicing blurs the green pattern in detailed
+areas, the red/blue pattern usually remains.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class LatticeBlocks:
     block_px: int
     log_ratio: np.ndarray  # log(variance on the even lattice / variance on the odd lattice) of the green error
     usable: np.ndarray  # textured enough and not saturated: the ratio means something there
+    colour_log_ratio: np.ndarray  # red and blue: log(Laplacian energy at the recorded site / at the other three)
 
 
 def green_lattice_variances(green: np.ndarray, window_sigma_px: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +75,22 @@ def lattice_blocks(rgb: np.ndarray, block_px: int = 32, min_error_variance: floa
     log_ratio = block_mean(cv2.log(cv2.divide(even + _VARIANCE_FLOOR, odd + _VARIANCE_FLOOR)))
     energy = block_mean(cv2.add(even, odd)) / 2
     saturated = block_mean(((green < 4) | (green > 251)).astype(np.float32))
-    return LatticeBlocks(block_px, log_ratio, (energy >= min_error_variance) & (saturated <= max_saturated_share))
+    usable = (energy >= min_error_variance) & (saturated <= max_saturated_share)
+    colour = [_recorded_site_log_ratio(rgb[:, :, channel], rows, columns, block_px, usable) for channel in (0, 2)]
+    return LatticeBlocks(block_px, log_ratio, usable, (colour[0] + colour[1]) / 2)
+
+
+def _recorded_site_log_ratio(channel: np.ndarray, rows: int, columns: int, block_px: int, usable: np.ndarray) -> np.ndarray:
+    """Per block, log(Laplacian energy at one site of the 2x2 grid / mean energy at the other three), for the
+    site where this is largest over the picture (the site the sensor recorded this colour at)."""
+    laplacian = cv2.Laplacian(channel, cv2.CV_32F, ksize=1)
+    squared = cv2.multiply(laplacian, laplacian)[: rows * block_px, : columns * block_px]
+    # Area resizing of each site's sub-grid is the per-block mean, 4x faster than a reshaped numpy mean.
+    by_site = np.stack([cv2.resize(np.ascontiguousarray(squared[dy::2, dx::2]), (columns, rows), interpolation=cv2.INTER_AREA)
+                        for dy in (0, 1) for dx in (0, 1)], axis=2) + _VARIANCE_FLOOR
+    ratios = np.log(by_site) - np.log((by_site.sum(axis=2, keepdims=True) - by_site) / 3)
+    site = int(np.argmax(np.median(ratios[usable], axis=0))) if usable.any() else 0
+    return ratios[:, :, site]
 
 
 def picture_trace(blocks: LatticeBlocks) -> float:
@@ -87,10 +107,19 @@ def relative_trace(blocks: LatticeBlocks) -> np.ndarray:
     return blocks.log_ratio / trace if trace else np.zeros_like(blocks.log_ratio)
 
 
-def blocks_below(blocks: LatticeBlocks, share_of_trace: float) -> np.ndarray:
-    """Usable blocks whose relative trace is under ``share_of_trace``; isolated blocks are dropped and one-block
-    gaps filled (3x3 median)."""
+def relative_colour_trace(blocks: LatticeBlocks, min_trace: float = 0.1) -> np.ndarray:
+    """Each block's red/blue log ratio as a share of the picture's median; 1 everywhere when that median is
+    under ``min_trace`` (no red/blue pattern to compare with)."""
+    trace = float(np.median(blocks.colour_log_ratio[blocks.usable])) if blocks.usable.any() else 0.0
+    return blocks.colour_log_ratio / trace if trace >= min_trace else np.ones_like(blocks.colour_log_ratio)
+
+
+def blocks_below(blocks: LatticeBlocks, share_of_trace: float, colour_too: bool = False) -> np.ndarray:
+    """Usable blocks whose relative (green) trace is under ``share_of_trace`` (and, with ``colour_too``, whose
+    relative red/blue trace is too); isolated blocks are dropped and one-block gaps filled (3x3 median)."""
     below = (relative_trace(blocks) < share_of_trace) & blocks.usable
+    if colour_too:
+        below &= relative_colour_trace(blocks) < share_of_trace
     return cv2.medianBlur(below.astype(np.uint8), 3).astype(bool)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import dataclass
+
+import numpy as np
 
 from forensics.algorithms.cfa import LatticeBlocks, blocks_below, largest_region, lattice_blocks, picture_trace, relative_trace
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
@@ -19,20 +19,24 @@ BLOCK_PX = 32
 # pictures never demosaiced measured 0.001-0.014, pictures demosaiced by OpenCV's bilinear, VNG and edge-aware
 # methods 0.38-7.3 (`python -m forensics.evaluation.calibrate_cfa`, training half).
 MIN_TRACE = 0.3
-# Relative trace under which a block counts as lacking the pattern (missing or shifted), and as shifted.
+# Relative trace under which a block lacks the pattern (missing or shifted: in green and in red/blue), and under
+# which its green pattern is shifted.
 MISSING_BELOW = 0.25
 SHIFTED_BELOW = -0.75
 # Levels by the share of the picture covered by the largest region of each kind, above the largest share on the
-# untouched demosaiced pictures of the calibration half (missing: 0.25, all from VNG, whose pattern fades in
-# detailed areas; shifted: 0.021). A missing pattern alone is never more than weak.
-LEVELS = {"shifted": [(0.05, Strength.MODERATE), (0.025, Strength.WEAK)], "missing": [(0.30, Strength.WEAK)]}
+# untouched demosaiced pictures of the calibration half (missing: 0.046; shifted: 0.021). Green alone would not
+# do for "missing": VNG demosaicing blurs the green pattern in detailed areas (regions up to 25 % of untouched
+# pictures), while their red/blue pattern mostly remains.
+LEVELS = {"shifted": [(0.05, Strength.MODERATE), (0.025, Strength.WEAK)],
+          "missing": [(0.10, Strength.MODERATE), (0.05, Strength.WEAK)]}
 REFERENCE = ("Ferrara, Bianchi, De Rosa & Piva, 'Image forgery localization via fine-grained analysis of CFA artifacts', "
-             "IEEE TIFS 7(5):1566-1577, 2012")
+             "IEEE TIFS 7(5):1566-1577, 2012; Popescu & Farid, 'Exposing digital forgeries in color filter array "
+             "interpolated images', IEEE TSP 53(10):3948-3959, 2005")
 
 
 @dataclass(frozen=True)
 class CfaRegion:
-    kind: str  # "missing" (pattern absent or shifted) or "shifted"
+    kind: str  # "missing" (green and red/blue patterns absent or shifted) or "shifted" (green pattern shifted)
     blocks: np.ndarray  # the blocks of this kind (boolean grid)
     share: float  # of the picture, covered by the largest connected region
     box_cells: tuple[int, int, int, int] | None
@@ -50,8 +54,8 @@ class CfaRegion:
 def cfa_regions(blocks: LatticeBlocks) -> list[CfaRegion]:
     """The largest regions lacking the picture's pattern and with it shifted (call only when a trace exists)."""
     regions = []
-    for kind, below in (("missing", MISSING_BELOW), ("shifted", SHIFTED_BELOW)):
-        mask = blocks_below(blocks, below)
+    for kind, below, colour_too in (("missing", MISSING_BELOW, True), ("shifted", SHIFTED_BELOW, False)):
+        mask = blocks_below(blocks, below, colour_too)
         cells, box = largest_region(mask)
         regions.append(CfaRegion(kind, mask, cells / mask.size, box))
     return regions
@@ -111,7 +115,7 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
         Measurement("green values recorded on the", f"{'even' if trace > 0 else 'odd'} lattice",
                     note="(x + y) % 2 of the stored pixel grid"),
     ]
-    for region, what in ((missing, "lacking the pattern (missing or shifted)"), (shifted, "with the pattern shifted by one pixel")):
+    for region, what in ((missing, "lacking the pattern in green and red/blue"), (shifted, "with the pattern shifted by one pixel")):
         measurements.append(Measurement(f"largest region {what}", round(region.share * 100, 2), "% of the picture",
                                         note=f"{region.strength.value} (levels: " + ", ".join(
                                             f"{level.value} from {share:.1%}" for share, level in LEVELS[region.kind]) + ")"))
@@ -129,7 +133,7 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
                        "same one) at an odd offset. Look at the map before concluding.")
     else:
         explanation = (f"The picture carries a demosaicing pattern (trace {abs(trace):.2f}), but a connected region covering "
-                       f"{missing.share:.1%} of it lacks the pattern. A region pasted from another picture, resized, retouched "
+                       f"{missing.share:.1%} of it lacks the pattern, in green and in red/blue. A region pasted from another picture, resized, retouched "
                        "or generated looks like this; so may an area the camera processed differently (strong noise "
                        "reduction, digital zoom). Look at the map before concluding.")
     return Finding(
@@ -152,10 +156,12 @@ def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
 
 _METHOD = ("Green channel predicted from each pixel's four neighbours; local variance of the prediction error on the "
            "two quincunx lattices (Gaussian window, sigma 2 px); per 32-pixel block the mean log ratio of the two "
-           "variances (Ferrara et al. 2012). The picture's median ratio gives the recorded lattice; blocks under "
-           f"{MISSING_BELOW} of it lack the pattern, under {SHIFTED_BELOW} have it shifted (isolated blocks dropped); "
-           "levels by the share of the picture covered by the largest connected region of each kind (shifted: weak "
-           f"{LEVELS['shifted'][1][0]:.1%}, moderate {LEVELS['shifted'][0][0]:.0%}; missing: weak "
+           "variances (Ferrara et al. 2012); for red and blue, the Laplacian energy at the recorded site of the 2x2 "
+           "grid against the other three. The picture's median ratios give the recorded sites; blocks under "
+           f"{MISSING_BELOW} of them in green and in red/blue lack the pattern, blocks under {SHIFTED_BELOW} in green "
+           "have it shifted (isolated blocks dropped); levels by the share of the picture covered by the largest "
+           f"connected region of each kind (shifted: weak {LEVELS['shifted'][1][0]:.1%}, moderate "
+           f"{LEVELS['shifted'][0][0]:.0%}; missing: weak {LEVELS['missing'][1][0]:.0%}, moderate "
            f"{LEVELS['missing'][0][0]:.0%}); never strong in this version.")
 _LIMITATIONS = [
     "Applies to never-compressed pictures only: JPEG compression (even at high quality) erases the pattern.",

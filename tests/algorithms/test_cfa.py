@@ -11,6 +11,7 @@ from forensics.algorithms.cfa import (
     largest_region,
     lattice_blocks,
     picture_trace,
+    relative_colour_trace,
     relative_trace,
 )
 from forensics.evaluation.cases_cfa import DEMOSAICING, bayer_mosaic, simulated_capture
@@ -86,3 +87,27 @@ def test_largest_region_counts_cells_and_boxes_them():
     mask[5, 7] = True
     assert largest_region(mask) == (6, (2, 1, 5, 3))
     assert largest_region(np.zeros((3, 3), bool)) == (0, None)
+
+
+@pytest.mark.parametrize("method", list(DEMOSAICING))
+def test_red_and_blue_carry_a_pattern_of_their_own_that_a_plain_picture_lacks(method):
+    astronaut = skimage_data.astronaut()
+    captured = lattice_blocks(capture(astronaut, method))
+    assert np.median(captured.colour_log_ratio[captured.usable]) > 0.1
+    assert np.median(relative_colour_trace(captured)[captured.usable]) == pytest.approx(1.0)
+    plain = lattice_blocks(astronaut)
+    assert abs(np.median(plain.colour_log_ratio[plain.usable])) < 0.1
+    assert (relative_colour_trace(plain) == 1.0).all()  # nothing to compare with: never counts as missing
+
+
+def test_a_never_demosaiced_region_lacks_the_red_and_blue_pattern_too():
+    forged = capture(skimage_data.astronaut(), "VNG")
+    forged[SQUARE] = skimage_data.coffee()[100:292, 100:292]
+    blocks = lattice_blocks(forged)
+    inside = np.zeros_like(blocks.usable)
+    inside[9:13, 5:9] = True
+    assert np.median(relative_colour_trace(blocks)[inside & blocks.usable]) < 0.25
+    missing = blocks_below(blocks, 0.25, colour_too=True)
+    square = np.zeros_like(missing)
+    square[8:14, 4:10] = True
+    assert missing[inside].mean() >= 0.6 and not (missing & ~square).any()
