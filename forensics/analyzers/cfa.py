@@ -146,10 +146,11 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
 def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
     relative = np.where(blocks.usable, relative_trace(blocks), 1.0)
     return heat_map_figure(
-        "Demosaicing trace by block", "Each 32-pixel block's demosaicing trace relative to the whole picture's: 1 "
-        "(red) where it matches, 0 where it is missing, -1 (dark blue) where the pattern is shifted by one pixel. "
-        "Blocks too flat or too saturated to measure are drawn as matching. White lines outline the regions "
-        f"lacking the pattern (under {MISSING_BELOW}).",
+        "Demosaicing trace by block", "Each 32-pixel block's green demosaicing trace relative to the whole picture's: "
+        "about 1 (orange to red) where it matches, 0 (cyan) where it is missing, -1 (dark blue) where the pattern is "
+        "shifted by one pixel. Blocks too flat or too saturated to measure are drawn as matching. White lines "
+        f"outline the regions lacking the pattern in green and in red/blue (under {MISSING_BELOW} of the picture's "
+        "in both).",
         upright(media.pixels, media.orientation), upright(relative, media.orientation), -1.0, 1.5,
         outline=upright(lacking, media.orientation))
 
