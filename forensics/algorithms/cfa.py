@@ -1,4 +1,4 @@
-"""Colour-filter-array (demosaicing) traces in the green channel, block by block.
+"""Colour-filter-array (demosaicing) traces in the green channel and in red/blue, block by block.
 
 A camera sensor behind a Bayer filter records green at one pixel in two, on a quincunx lattice; demosaicing
 fills in the other half from their neighbours. Predicting every green value from its four neighbours therefore
@@ -97,7 +97,11 @@ def picture_trace(blocks: LatticeBlocks) -> float:
     """The picture's CFA trace: the median log ratio over usable blocks (0 when none is usable).
 
     Its sign says which lattice holds the recorded green values; its size how clear the trace is."""
-    return float(np.median(blocks.log_ratio[blocks.usable])) if blocks.usable.any() else 0.0
+    return _usable_median(blocks, blocks.log_ratio)
+
+
+def _usable_median(blocks: LatticeBlocks, values: np.ndarray) -> float:
+    return float(np.median(values[blocks.usable])) if blocks.usable.any() else 0.0
 
 
 def relative_trace(blocks: LatticeBlocks) -> np.ndarray:
@@ -110,7 +114,7 @@ def relative_trace(blocks: LatticeBlocks) -> np.ndarray:
 def relative_colour_trace(blocks: LatticeBlocks, min_trace: float = 0.1) -> np.ndarray:
     """Each block's red/blue log ratio as a share of the picture's median; 1 everywhere when that median is
     under ``min_trace`` (no red/blue pattern to compare with)."""
-    trace = float(np.median(blocks.colour_log_ratio[blocks.usable])) if blocks.usable.any() else 0.0
+    trace = _usable_median(blocks, blocks.colour_log_ratio)
     return blocks.colour_log_ratio / trace if trace >= min_trace else np.ones_like(blocks.colour_log_ratio)
 
 

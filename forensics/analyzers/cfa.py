@@ -133,9 +133,9 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
                        "same one) at an odd offset. Look at the map before concluding.")
     else:
         explanation = (f"The picture carries a demosaicing pattern (trace {abs(trace):.2f}), but a connected region covering "
-                       f"{missing.share:.1%} of it lacks the pattern, in green and in red/blue. A region pasted from another picture, resized, retouched "
-                       "or generated looks like this; so may an area the camera processed differently (strong noise "
-                       "reduction, digital zoom). Look at the map before concluding.")
+                       f"{missing.share:.1%} of it lacks the pattern, in green and in red/blue. A region pasted from another "
+                       "picture, resized, retouched or generated looks like this; so may an area the camera processed "
+                       "differently (strong noise reduction, digital zoom). Look at the map before concluding.")
     return Finding(
         title="Demosaicing (colour filter array) traces", strength=strongest.strength, score=strongest.score,
         explanation=explanation, method=_METHOD, reference=REFERENCE, measurements=measurements,

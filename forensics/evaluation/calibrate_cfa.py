@@ -4,8 +4,8 @@
     python -m forensics.evaluation.calibrate_cfa [--corpus ../shared/corpus] [--cache DIR]
 
 Per kind of case: the picture trace (``MIN_TRACE`` must separate never-demosaiced from demosaiced pictures)
-and the share of the picture covered by the largest region without the trace (``LEVELS``: "weak" above the
-largest share on untouched demosaiced pictures that pass ``MIN_TRACE``).
+and the shares of the picture covered by the largest region lacking the pattern and by the largest with it
+shifted (``LEVELS``: "weak" above the largest share of each on untouched demosaiced pictures).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ import numpy as np
 
 from forensics.evaluation.cases_copy_move import camera_originals
 from forensics.evaluation.cases_face import cached_file
-from forensics.figures import encode_png
 from forensics.evaluation.harness import EvalCase
+from forensics.figures import encode_png
 
 QUESTION = "Does a region of a never-compressed picture lack the demosaicing pattern of the rest?"
 MIN_SIDE_PX = 1200
