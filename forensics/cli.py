@@ -282,21 +282,25 @@ def _progress_bar(args: argparse.Namespace, name: str):
 
 
 def _print_summary(args, document, case_dir, report_path, json_path) -> None:
-    from forensics.results import strongest_finding
+    from forensics.results import Proposition
 
     if args.quiet:
         return
-    rows = [("Exhibit", "File", "SHA-256", "Analyses", "Strongest finding")]
+    rows = [("Exhibit", "File", "SHA-256", "Analyses", "Processing", "Content")]
     for evidence in document.evidence:
         statuses = [a.status.value for a in evidence.analysers]
-        findings = [f for a in evidence.analysers for f in a.findings]
-        strongest = strongest_finding(findings)
+        titles = {f.key: f.title for a in evidence.analysers for f in a.findings}
+        conclusions = []
+        for proposition in Proposition:
+            conclusion = evidence.conclusion(proposition)
+            driver = titles.get(conclusion.findings[0]) if conclusion.findings else None
+            conclusions.append(f"{conclusion.strength.value}: {_shorten(driver, 40)}" if driver else "none")
         rows.append((
             evidence.exhibit_id,
             _shorten(evidence.file_name, 28),
             evidence.sha256[:16] + "...",
             f"{statuses.count('ran')} ran, {statuses.count('not_applicable')} n/a, {statuses.count('failed')} failed",
-            f"{strongest.strength.value}: {strongest.title}" if strongest and strongest.strength.rank else "none (observations only)",
+            *conclusions,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

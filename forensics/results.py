@@ -14,14 +14,22 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+
+
+class Proposition(str, Enum):
+    """The question a finding bears on. Courts and newsrooms ask the two separately: a re-save alone can be
+    strong support for processing and no support at all for content manipulation."""
+
+    PROCESSING = "processing"  # the file was re-encoded, converted, resized or edited by software after capture
+    CONTENT = "content"  # what the picture shows was altered: splice, copy-move, inpainting, face swap, relighting
 
 
 class Strength(str, Enum):
-    """How strongly a finding supports the proposition that the file was manipulated.
+    """How strongly a finding supports its proposition (processing, or content manipulation).
 
-    ``none`` is a measurement or observation that does not bear on manipulation (for example the file's
-    dimensions); the other levels follow the spirit of the ENFSI verbal scale, from ``weak`` to ``strong``.
+    ``none`` is a measurement or observation that does not support it (for example the file's dimensions);
+    the other levels follow the spirit of the ENFSI verbal scale, from ``weak`` to ``strong``.
     """
 
     NONE = "none"
@@ -69,12 +77,16 @@ class Figure:
         return cls(title, caption, media_type, base64.b64encode(data).decode("ascii"), hashlib.sha256(data).hexdigest())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
+    # Stable identifier, "<analyser>.<what>" with ".<n>" for the n-th face, track or region: tests, calibration,
+    # evaluation and examiners' annotations select findings by it, never by the title a reader sees.
+    key: str
+    proposition: Proposition
     title: str
     explanation: str
     strength: Strength
-    score: float  # in [0, 1]; higher means stronger support for manipulation
+    score: float  # in [0, 1]; higher means stronger support for the proposition
     method: str
     reference: str
     measurements: list[Measurement] = field(default_factory=list)
@@ -86,9 +98,23 @@ class Finding:
             raise ValueError(f"score must be in [0, 1], got {self.score}")
 
 
-def strongest_finding(findings: list[Finding]) -> Finding | None:
-    """The finding that most supports manipulation: highest verbal level, then highest score."""
-    return max(findings, key=lambda f: (f.strength.rank, f.score), default=None)
+def strongest_finding(findings: list[Finding], proposition: Proposition | None = None) -> Finding | None:
+    """The finding that most supports ``proposition`` (either, when None): highest verbal level, then score."""
+    relevant = [f for f in findings if proposition is None or f.proposition is proposition]
+    return max(relevant, key=lambda f: (f.strength.rank, f.score), default=None)
+
+
+@dataclass(frozen=True)
+class TrainedComponent:
+    """A trained model an analyser used for this result: what it is, what it learned from, its licence and
+    the SHA-256 of the file, so that a report can name every one (and say "none" only when that is true)."""
+
+    name: str
+    kind: str  # e.g. "face detector (HOG + linear classifier)", "neural network (ONNX)", "logistic calibration"
+    trained_on: str
+    licence: str
+    file: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -110,10 +136,35 @@ class AnalyserResult:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     appendix: list[AppendixEntry] = field(default_factory=list)
+    trained_components: list[TrainedComponent] = field(default_factory=list)
 
     @property
     def strongest(self) -> Finding | None:
         return strongest_finding(self.findings)
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """One exhibit's answer to one proposition: the strongest level any finding reached, and which did."""
+
+    proposition: Proposition
+    strength: Strength
+    score: float
+    findings: list[str]  # keys of the findings at that level, strongest score first (empty at "none")
+
+
+def conclude(analysers: list[AnalyserResult]) -> list[Conclusion]:
+    """The strongest level per proposition over every analyser's findings, with the findings that drive it."""
+    conclusions = []
+    for proposition in Proposition:
+        findings = [f for a in analysers for f in a.findings if f.proposition is proposition]
+        top = strongest_finding(findings)
+        if top is None or top.strength is Strength.NONE:
+            conclusions.append(Conclusion(proposition, Strength.NONE, top.score if top else 0.0, []))
+            continue
+        driving = sorted((f for f in findings if f.strength is top.strength), key=lambda f: -f.score)
+        conclusions.append(Conclusion(proposition, top.strength, top.score, [f.key for f in driving]))
+    return conclusions
 
 
 @dataclass(frozen=True)
@@ -126,6 +177,10 @@ class EvidenceResult:
     sha1: str
     sha256: str
     analysers: list[AnalyserResult] = field(default_factory=list)
+    conclusions: list[Conclusion] = field(default_factory=list)  # conclude(analysers); one per proposition
+
+    def conclusion(self, proposition: Proposition) -> Conclusion:
+        return next(c for c in self.conclusions if c.proposition is proposition)
 
 
 @dataclass(frozen=True)
@@ -160,6 +215,8 @@ class ResultsDocument:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResultsDocument:
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise UnsupportedSchema(data.get("schema_version"))
         return cls(
             schema_version=data["schema_version"],
             tool_version=data["tool_version"],
@@ -174,8 +231,21 @@ class ResultsDocument:
         return cls.from_dict(json.loads(text))
 
 
+class UnsupportedSchema(ValueError):
+    """Results written under another schema version (by an earlier release); they stay readable as JSON."""
+
+    def __init__(self, version: object) -> None:
+        super().__init__(f"results use schema {version}, this version reads {SCHEMA_VERSION}")
+        self.version = version
+
+
 def _evidence_from_dict(data: dict[str, Any]) -> EvidenceResult:
-    return EvidenceResult(**{**data, "analysers": [_analyser_from_dict(a) for a in data["analysers"]]})
+    return EvidenceResult(**{
+        **data,
+        "analysers": [_analyser_from_dict(a) for a in data["analysers"]],
+        "conclusions": [Conclusion(**{**c, "proposition": Proposition(c["proposition"]),
+                                      "strength": Strength(c["strength"])}) for c in data["conclusions"]],
+    })
 
 
 def _analyser_from_dict(data: dict[str, Any]) -> AnalyserResult:
@@ -184,7 +254,8 @@ def _analyser_from_dict(data: dict[str, Any]) -> AnalyserResult:
             **data,
             "status": Status(data["status"]),
             "findings": [_finding_from_dict(f) for f in data["findings"]],
-            "appendix": [AppendixEntry(**e) for e in data.get("appendix", [])],
+            "appendix": [AppendixEntry(**e) for e in data["appendix"]],
+            "trained_components": [TrainedComponent(**m) for m in data["trained_components"]],
         }
     )
 
@@ -194,6 +265,7 @@ def _finding_from_dict(data: dict[str, Any]) -> Finding:
         **{
             **data,
             "strength": Strength(data["strength"]),
+            "proposition": Proposition(data["proposition"]),
             "measurements": [Measurement(**m) for m in data["measurements"]],
             "figures": [Figure(**f) for f in data["figures"]],
         }

@@ -23,7 +23,7 @@ from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
 from forensics.errors import BadInputError, CaseError
 from forensics.media import Limits, load_media
-from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
+from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo, UnsupportedSchema, conclude
 
 _LIBRARIES = ["numpy", "scipy", "opencv-python-headless", "pillow", "exifread", "jinja2", "weasyprint", "pymediainfo", "c2pa-python"]
 
@@ -111,6 +111,7 @@ def analyse_exhibit(
         evidence=[EvidenceResult(
             exhibit_id=record.exhibit_id, file_name=record.original_name, size_bytes=record.size,
             media_type=record.media_type, md5=record.md5, sha1=record.sha1, sha256=record.sha256, analysers=results,
+            conclusions=conclude(results),
         )],
         environment=environment(),
     )
@@ -136,7 +137,12 @@ def case_results(case: Case) -> ResultsDocument:
     latest = case.latest_results_by_exhibit()
     if not latest:
         raise CaseError(f"{case.directory}: no analysed evidence in this case; run 'forensics analyze FILE --case {case.directory}'")
-    documents = {sha: ResultsDocument.from_json(case.results_document(sha) or "") for sha in set(latest.values())}
+    try:
+        documents = {sha: ResultsDocument.from_json(case.results_document(sha) or "") for sha in set(latest.values())}
+    except UnsupportedSchema as error:
+        raise CaseError(f"{case.directory}: the stored {error}: they were written by an earlier release of forensics; "
+                        f"analyse the evidence again with this version ('forensics analyze FILE --case "
+                        f"{case.directory}'); the earlier results stay in the case") from None
     evidence, runs = [], []
     for record in case.evidence():
         sha = latest.get(record.exhibit_id)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from forensics.media import Media
-from forensics.results import AnalyserResult, AppendixEntry, Finding, Status
+from forensics.results import AnalyserResult, AppendixEntry, Finding, Status, TrainedComponent
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class AnalyserOutput:
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
     appendix: list[AppendixEntry] = field(default_factory=list)
+    # Every trained model whose output this result depends on (detectors, landmark models, calibrations).
+    trained_components: list[TrainedComponent] = field(default_factory=list)
 
 
 class NotApplicable(Exception):
@@ -45,16 +47,34 @@ class NotApplicable(Exception):
 
 
 class Analyser:
+    """One method, in its own module under ``forensics/analyzers/``, registered with ``@register``.
+
+    The contract every analyser keeps:
+    - ``analyse`` looks at the shared, read-only ``Media`` and returns an ``AnalyserOutput``; it never writes to
+      the media, the evidence file or anything else (the manager checks the file and stops the run if it changed);
+    - for input it cannot test (no pixels, a format or a face it was not validated on) it raises
+      ``NotApplicable`` with a reason a reader understands, rather than guessing;
+    - the same media, version and parameters give the same output (no clock, no randomness without a fixed seed);
+    - every finding has a stable ``key`` starting with the analyser's ``name`` and names its ``proposition``;
+      every trained model whose output the findings depend on is listed in ``trained_components``;
+    - ``parameters()`` lists every value that changes the output, as the code uses it.
+    Algorithms (``forensics/algorithms``) trust their input; the analyser checks it and raises ``NotApplicable``.
+    """
+
     name: ClassVar[str]
-    version: ClassVar[str]
+    version: ClassVar[str]  # bumped whenever the findings can change for the same input
     kinds: ClassVar[frozenset[str]]  # subset of {"image", "video"}
     description: ClassVar[str]
 
     def parameters(self) -> dict[str, Any]:
-        """The parameters that change this analyser's output (recorded in results and the custody log)."""
+        """The parameters that change this analyser's output, JSON-serialisable (recorded in results and the
+        custody log, so that a second examiner can reproduce the run)."""
         return {}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        """The findings for ``media`` (see the class docstring for what an analyser may and must do).
+
+        Raises NotApplicable(reason) when the media is outside what the method was designed and validated for."""
         raise NotImplementedError
 
 
@@ -62,6 +82,7 @@ _REGISTRY: dict[str, type[Analyser]] = {}
 
 
 def register(cls: type[Analyser]) -> type[Analyser]:
+    """Class decorator: make ``cls`` one of the analysers every run uses (its ``name`` must be unique)."""
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"two analysers are named {cls.name!r}")
     _REGISTRY[cls.name] = cls
@@ -107,6 +128,11 @@ def run_analysers(
     analysers: list[type[Analyser]] | None = None,
     on_timing: Callable[[Timing], None] | None = None,
 ) -> list[AnalyserResult]:
+    """Run ``analysers`` (default: every registered one, by name) on one decoded ``media``.
+
+    An analyser whose ``kinds`` exclude the media, or that raises NotApplicable, gives a ``not_applicable``
+    result with the reason; one that raises anything else gives a ``failed`` result, and the others still run.
+    Raises EvidenceModified if the evidence file changed during an analyser (a bug: the run must stop)."""
     results = []
     reference = hashlib.sha256(media.data).digest() if media.data is not None else None
     expected = _fingerprint(media.path, media.data)  # what the file must still be after every analyser
@@ -124,7 +150,7 @@ def run_analysers(
             output = analyser.analyse(media, context)
             result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
                                     findings=output.findings, warnings=output.warnings,
-                                    appendix=output.appendix)
+                                    appendix=output.appendix, trained_components=output.trained_components)
         except NotApplicable as reason:
             result = AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)
         except Exception as error:  # isolation: one analyser's bug must not lose the others' results

@@ -11,7 +11,7 @@ from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, 
 from forensics.figures import heat_map_figure
 from forensics.media import Media
 from forensics.media.orientation import upright
-from forensics.results import Figure, Finding, Measurement, Strength
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})
 BLOCK_PX = 32
@@ -99,7 +99,7 @@ def _trace_measurements(trace: float, usable_share: float) -> list[Measurement]:
 
 def _no_trace_finding(trace: float, usable_share: float) -> Finding:
     return Finding(
-        title="Demosaicing (colour filter array) traces", strength=Strength.NONE, score=0.0,
+        key="cfa.traces", proposition=Proposition.CONTENT, title="Demosaicing (colour filter array) traces", strength=Strength.NONE, score=0.0,
         explanation=(f"The picture carries no clear demosaicing pattern (trace {abs(trace):.2f}, under {MIN_TRACE}), so "
                      "its regions cannot be compared by this test. This is common and is not evidence either way: "
                      "resizing, noise reduction, sharpening, many cameras' own processing, screenshots, scans and "
@@ -137,7 +137,7 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
                        "picture, resized, retouched or generated looks like this; so may an area the camera processed "
                        "differently (strong noise reduction, digital zoom). Look at the map before concluding.")
     return Finding(
-        title="Demosaicing (colour filter array) traces", strength=strongest.strength, score=strongest.score,
+        key="cfa.traces", proposition=Proposition.CONTENT, title="Demosaicing (colour filter array) traces", strength=strongest.strength, score=strongest.score,
         explanation=explanation, method=_METHOD, reference=REFERENCE, measurements=measurements,
         figures=[_figure(media, blocks, missing.blocks)], limitations=_LIMITATIONS,
     )

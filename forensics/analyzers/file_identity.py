@@ -8,7 +8,7 @@ import cv2
 
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
 from forensics.media import Media
-from forensics.results import Figure, Finding, Measurement, Strength
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
 
@@ -71,7 +71,7 @@ class FileIdentity(Analyser):
         if media.kind == "video" and media.duration_s:
             what += f", {media.frame_count} frames over {media.duration_s:.2f} s"
         return Finding(
-            title="File identity",
+            key="file_identity.identity", proposition=Proposition.PROCESSING, title="File identity",
             explanation=(
                 f"The file is {what}. The format was determined from the file's first bytes (its signature), "
                 "not from its name; the other values were read by decoding the file."
@@ -95,7 +95,7 @@ class FileIdentity(Analyser):
         if not extension or extension in expected:
             return None
         return Finding(
-            title="File name extension does not match the content",
+            key="file_identity.extension", proposition=Proposition.PROCESSING, title="File name extension does not match the content",
             explanation=(
                 f"The file is named with the extension '{extension}', but its content is {media.file_type.format}. "
                 "Files are often renamed or served with the wrong extension by websites and messaging apps; "

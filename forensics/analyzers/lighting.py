@@ -14,12 +14,12 @@ from forensics.algorithms.lighting import (
     ContourLight, SurfaceLight, angular_difference, colour_angle, contour_light, ellipsoid_normals, face_light_regions,
     edge_power_sums, grey_edge, grey_edge_from_sums, grey_world, linear_luminance, outward_normals, similar_chroma, smooth_contour, srgb_to_linear, surface_light)
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.analyzers.face import faces_in, not_analysable_reason
+from forensics.analyzers.face import faces_in, not_analysable_reason, tight_crop_reason
 from forensics.data import read_table
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
 from forensics.models.faces import DetectedFace
-from forensics.results import Figure, Finding, Measurement, Strength
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "lighting_reference.json"
 JAW = slice(0, 17)
@@ -66,7 +66,7 @@ def face_lights(image: np.ndarray, faces: list[DetectedFace]) -> list[FaceLight]
     """The lighting measures of every analysable face (``faces`` numbered from 1 in the order given)."""
     results = []
     for number, face in enumerate(faces, start=1):
-        if not_analysable_reason(face.points):
+        if not_analysable_reason(face.points) or tight_crop_reason(image.shape, face.box):
             continue
         regions = face_light_regions(face.points, image.shape[:2], FOREHEAD_FRACTION)
         x0, y0, x1, y1 = regions.box
@@ -122,7 +122,7 @@ def forehead_strength(disagreement: float, reference: dict) -> tuple[Strength, f
 @register
 class LightingAnalyser(Analyser):
     name = "lighting"
-    version = "0.1.0"
+    version = "0.1.1"
     kinds = frozenset({"image"})
     description = ("Per face: light on the inner face against its forehead, light direction (face surface and jaw line), "
                    "illuminant colour; directions compared between faces.")
@@ -134,16 +134,17 @@ class LightingAnalyser(Analyser):
                 "reference": reference["built"] if reference else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
-        image, _, faces = faces_in(media)
+        image, model, faces = faces_in(media)
         lights = face_lights(image, faces)
         if not lights:
-            raise NotApplicable("no face seen from the front and at least 48 pixels wide: nothing to measure the light on")
+            raise NotApplicable("no face seen from the front, at least 48 pixels wide and with its surroundings in the "
+                                "picture: nothing to measure the light on")
         reference = load_reference()
         findings = [_forehead_finding(image, item, reference) for item in lights]
         small = reduce(image)  # one reduced copy for every figure drawn over the picture
         scale = small.shape[1] / image.shape[1]
         findings += [_direction_finding(small, scale, lights, reference), _colour_finding(small, scale, lights)]
-        return AnalyserOutput(findings=findings)
+        return AnalyserOutput(findings=findings, trained_components=list(model.models))
 
 
 def _forehead_finding(image: np.ndarray, item: FaceLight, reference: dict | None) -> Finding:
@@ -176,7 +177,7 @@ def _forehead_finding(image: np.ndarray, item: FaceLight, reference: dict | None
                 "A face swapped in or mirrored keeps the light it was photographed under while the forehead keeps the "
                 "photo's; a hat brim, a fringe's shadow or a light close to one side of the head can do the same."))
     return Finding(
-        title=title, strength=strength, score=0.0 if share is None else 1.0 - share, explanation=explanation,
+        key=f"lighting.forehead.{item.number}", proposition=Proposition.CONTENT, title=title, strength=strength, score=0.0 if share is None else 1.0 - share, explanation=explanation,
         method=("Linear luminance of the inner face (landmark hull without eyes, brows, nose and lips) and of the forehead "
                 f"skin ({int(FOREHEAD_FRACTION * 100)} % of the face width above the brows, colour close to the face's) on a "
                 "generic ellipsoid head; ambient + one distant light fitted to each by least squares (first-order "
@@ -224,7 +225,7 @@ def _direction_finding(small: np.ndarray, scale: float, lights: list[FaceLight],
         explanation = ("Fewer than two faces have a determined light direction (a 95 % interval within "
                        f"± {DETERMINED_DEGREES:.0f} degrees), so the faces are not compared.")
     return Finding(
-        title="Light direction on the faces", strength=Strength.NONE, score=0.0, explanation=explanation,
+        key="lighting.directions", proposition=Proposition.CONTENT, title="Light direction on the faces", strength=Strength.NONE, score=0.0, explanation=explanation,
         method="Face surface: the inner face's first-order lighting on a generic ellipsoid head (as above), direction "
                "from its image-plane part; jaw line: Johnson & Farid's occluding-contour fit on linear luminance 2-5 % of "
                "the face width inside a smoothed spline through landmarks 1-17, without clipped, black and "
@@ -263,7 +264,7 @@ def _colour_finding(small: np.ndarray, scale: float, lights: list[FaceLight]) ->
             measurements.append(Measurement(f"faces {first.number} and {second.number}: illuminant colour difference",
                                             _angle(first.illuminant, second.illuminant), "degrees", note="grey-edge"))
     return Finding(
-        title="Illuminant colour", strength=Strength.NONE, score=0.0,
+        key="lighting.illuminant_colour", proposition=Proposition.CONTENT, title="Illuminant colour", strength=Strength.NONE, score=0.0,
         explanation=("The colour of the light estimated over each face, over the rest of the picture and, in the map, "
                      "block by block. "
                      "Shown for the examiner: skin colour, make-up and coloured surroundings move these estimates, "

@@ -24,7 +24,7 @@ from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnai
 from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
 from forensics.media import Media
-from forensics.results import AppendixEntry, Finding, Measurement, Strength
+from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 
 MODIFIED_AFTER_S = 60  # cameras may stamp DateTime a few seconds after DateTimeOriginal while saving
 GPS_TOLERANCE_S = 120
@@ -66,7 +66,7 @@ class ImageMetadata:
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
-    version = "1.0.0"
+    version = "1.1.0"
     kinds = frozenset({"image", "video"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA/container tags, with consistency checks."
 
@@ -82,6 +82,7 @@ class MetadataAnalyser(Analyser):
             return _analyse_video(media)
         meta = read_image_metadata(media.data or b"", media.file_type.format)
         findings = [_summary(meta, media)]
+        findings += _stripped_findings(meta, media)
         findings += _software_findings(meta)
         findings += _date_findings(meta, context.received_utc)
         findings += _thumbnail_findings(meta, media)
@@ -182,7 +183,7 @@ def _summary(meta: ImageMetadata, media: Media) -> Finding:
         "these values with each other and with the image."
     )
     return Finding(
-        title="Metadata summary" if not stripped else "No camera metadata",
+        key="metadata.summary", proposition=Proposition.PROCESSING, title="Metadata summary" if not stripped else "No camera metadata",
         explanation=explanation, strength=Strength.NONE, score=0.0,
         method="EXIF read with exifread; XMP, IPTC, ICC, PNG chunks and JPEG segments parsed from the file's bytes",
         reference="EXIF 2.32 (CIPA DC-008); ISO 16684-1 (XMP); IPTC IIM 4.2; ICC.1:2010; ISO/IEC 15948 (PNG); ITU-T T.81",
@@ -191,7 +192,27 @@ def _summary(meta: ImageMetadata, media: Media) -> Finding:
     )
 
 
-def _software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
+def _stripped_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
+    """A JPEG with no camera metadata at all: cameras and phones always write EXIF, so the file is not as a
+    camera wrote it (all 25 camera originals of our calibration data carry EXIF), unless its device writes none."""
+    if media.file_type.format != "JPEG" or meta.exif.tags or meta.xmp:
+        return []
+    return [Finding(
+        key="metadata.stripped", proposition=Proposition.PROCESSING, title="No camera metadata in a JPEG",
+        explanation=("The JPEG carries no EXIF or XMP metadata. Cameras and phones write EXIF into every photo they "
+                     "take, so this file is not as a camera wrote it: the metadata was removed, or the picture was "
+                     "re-encoded by software that drops it (social-media platforms, messaging apps, editors, "
+                     "screenshots), unless it comes from one of the few devices that write none (some webcams, CCTV "
+                     "systems, scanners). This bears on processing only, not on what the picture shows."),
+        strength=Strength.WEAK, score=0.3, method="Search of the file for EXIF (APP1) and XMP metadata",
+        reference=REFERENCES["software"],
+        measurements=[Measurement("EXIF tags", 0), Measurement("XMP packets", 0)],
+        limitations=["Weak on its own: removing metadata is routine (privacy, platforms) and says nothing about the "
+                     "picture's content."],
+    )]
+
+
+def software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
     """(where, text) pairs that name the software that produced or changed the file."""
     sources = []
     for where, value in (("EXIF Software", meta.exif.software), ("EXIF ProcessingSoftware", meta.exif.processing_software)):
@@ -233,7 +254,7 @@ def _c2pa_actions(manifest: dict) -> list[dict]:
 
 
 def _software_findings(meta: ImageMetadata) -> list[Finding]:
-    sources = _software_sources(meta)
+    sources = software_sources(meta)
     findings = []
     ai_hits = [(where, text, name) for where, text in sources if (name := match_ai_generator(text))]
     if meta.png:
@@ -241,7 +262,7 @@ def _software_findings(meta: ImageMetadata) -> list[Finding]:
                     for kind, key, text in meta.png.texts if key.lower() in AI_TEXT_KEYS]
     if ai_hits:
         findings.append(Finding(
-            title="Metadata names an AI image generator",
+            key="metadata.ai_generator", proposition=Proposition.CONTENT, title="Metadata names an AI image generator",
             explanation=(
                 "The file's metadata names an AI image generator or labels the content as produced by a trained "
                 f"algorithm ({', '.join(sorted({h[2] for h in ai_hits}))}). Such labels are written by the generating "
@@ -256,7 +277,7 @@ def _software_findings(meta: ImageMetadata) -> list[Finding]:
     if editor_hits:
         names = sorted({h[2] for h in editor_hits})
         findings.append(Finding(
-            title="Editing software named in the metadata",
+            key="metadata.editing_software", proposition=Proposition.PROCESSING, title="Editing software named in the metadata",
             explanation=(
                 f"The metadata names editing or conversion software ({', '.join(names)}). Cameras record their own "
                 "firmware here; these names show that the file was written or processed by that software after "
@@ -319,12 +340,12 @@ def _date_finding(measurements: list[Measurement], issues: list[str], strength: 
     explanation = (
         "The dates recorded in the file disagree: " + "; ".join(issues) + ". Editors update the modification "
         "date when they save; cameras with a wrongly set clock, scanners and some phones also produce such "
-        "differences, so this alone is weak support for manipulation."
+        "differences, so this alone is weak support for processing after capture."
         if issues and strength is not Strength.NONE else
         ("; ".join(issues) + "." if issues else "The dates recorded in the file agree with each other.")
     )
     return Finding(
-        title="Date and time consistency", explanation=explanation, strength=strength,
+        key="metadata.dates", proposition=Proposition.PROCESSING, title="Date and time consistency", explanation=explanation, strength=strength,
         score=0.3 if strength is Strength.WEAK else 0.0,
         method="Comparison of EXIF, XMP and GPS time stamps with each other and with the time of intake",
         reference=REFERENCES["dates"], measurements=measurements,
@@ -341,7 +362,7 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
         decoded = None
     if decoded is None or min(decoded.shape[:2]) < 8:
         return [Finding(
-            title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
+            key="metadata.thumbnail", proposition=Proposition.PROCESSING, title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
             explanation="The file declares an embedded thumbnail, but its data is not a decodable JPEG image.",
             method="Decoding of the IFD1 thumbnail", reference=REFERENCES["thumbnail"],
             measurements=[Measurement("thumbnail size", len(meta.exif.thumbnail), "bytes")],
@@ -350,7 +371,7 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     strength, score, verdict = _thumbnail_verdict(comparison)
     thumbnail_tables = parse_jpeg(meta.exif.thumbnail).quantisation_tables
     return [Finding(
-        title="EXIF thumbnail compared with the main image", explanation=verdict, strength=strength, score=score,
+        key="metadata.thumbnail", proposition=Proposition.PROCESSING, title="EXIF thumbnail compared with the main image", explanation=verdict, strength=strength, score=score,
         method="Embedded thumbnail compared with the reduced main image under the 8 rotations/mirrorings "
                "(Pearson correlation of luminance; letterbox bars removed)",
         reference=REFERENCES["thumbnail"],
@@ -376,7 +397,7 @@ def _thumbnail_verdict(c: ThumbnailComparison) -> tuple[Strength, float, str]:
         return Strength.STRONG, 0.85, (
             "The embedded thumbnail shows a different picture from the main image (correlation "
             f"{c.correlation:.2f} at best). Cameras write both at the moment of capture, so the main image or the "
-            "thumbnail was replaced afterwards. This strongly supports manipulation of the file.")
+            "thumbnail was replaced afterwards. This strongly supports processing of the file after capture.")
     if c.correlation < THUMBNAIL_PARTLY:
         return Strength.MODERATE, 0.6, (
             f"The thumbnail resembles the main image only partly (correlation {c.correlation:.2f}); the picture may "
@@ -406,11 +427,11 @@ def _dimension_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     if recorded in (actual, actual[::-1]):
         return []
     return [Finding(
-        title="Image size differs from the size recorded in EXIF",
+        key="metadata.exif_size", proposition=Proposition.PROCESSING, title="Image size differs from the size recorded in EXIF",
         explanation=(
             f"EXIF records an image of {recorded[0]} x {recorded[1]} pixels, but the file's image is {actual[0]} x "
             f"{actual[1]}. Resizing or cropping software often keeps the original EXIF block; some cameras also "
-            "record other values here, so this alone is weak support for manipulation."),
+            "record other values here, so this alone is weak support for processing after capture."),
         strength=Strength.WEAK, score=0.3, method="Comparison of EXIF PixelXDimension/PixelYDimension with the decoded size",
         reference="EXIF 2.32 (CIPA DC-008) tags 0xA002/0xA003",
         measurements=[Measurement("EXIF width x height", list(recorded), "pixels"), Measurement("actual width x height", list(actual), "pixels")],
@@ -461,7 +482,7 @@ def _camera_table_findings(meta: ImageMetadata) -> list[Finding]:
             + (f"they match tables recorded from {', '.join(known[:3])}." if known else
                f"we hold no original from a {camera} with these tables, so no comparison is possible."))
     return [Finding(
-        title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
+        key="metadata.camera_tables", proposition=Proposition.PROCESSING, title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
         strength=strength, score=0.3 if strength is Strength.WEAK else 0.0,
         method="Digest of the quantisation tables compared with tables of camera originals and with the IJG tables",
         reference=REFERENCES["tables"],
@@ -525,7 +546,7 @@ def _analyse_video(media: Media) -> AnalyserOutput:
                 continue
             entries.append(AppendixEntry(f"Container: {track.track_type}", key, _short(str(value))))
     summary = Finding(
-        title="Container metadata summary", strength=Strength.NONE, score=0.0,
+        key="metadata.container_summary", proposition=Proposition.PROCESSING, title="Container metadata summary", strength=Strength.NONE, score=0.0,
         explanation="What the video container records about itself. Every field read is listed in the appendix.",
         method="Container parsed with MediaInfo (pymediainfo)", reference="ISO/IEC 14496-12 and 14496-14 (MP4); QuickTime File Format; RIFF AVI",
         measurements=[Measurement(label, general.get(key)) for label, key in (
@@ -542,7 +563,7 @@ def _analyse_video(media: Media) -> AnalyserOutput:
             if general.get(key) and (name := match_editor(str(general[key])))]
     if hits:
         findings.append(Finding(
-            title="Editing or conversion software named in the container",
+            key="metadata.container_software", proposition=Proposition.PROCESSING, title="Editing or conversion software named in the container",
             explanation=(
                 f"The container names {', '.join(sorted({h[2] for h in hits}))}. Cameras and phones write their own "
                 "names here; these tags show the file was written (re-encoded or re-packaged) by that software "

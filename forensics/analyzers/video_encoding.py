@@ -12,7 +12,7 @@ from forensics.data import read_table
 from forensics.figures import time_plot_figure
 from forensics.media import Media
 from forensics.media.video import PacketTrace, StreamFacts, VideoUnreadable, packet_trace, stream_facts, top_level_boxes
-from forensics.results import Finding, Measurement, Strength
+from forensics.results import Finding, Measurement, Proposition, Strength
 
 MAX_PACKETS = 2_000_000  # four numbers each: 64 MB at most, about 18 hours at 30 frames per second
 REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "video_encoding_reference.json"
@@ -76,7 +76,7 @@ def _container(media: Media, facts: StreamFacts, trace: PacketTrace) -> Finding:
         layout = "index (moov) before the media data (mdat)" if boxes.index("moov") < boxes.index("mdat") else \
             "media data (mdat) before the index (moov)"
     return Finding(
-        title="Container and stream", strength=Strength.NONE, score=0.0,
+        key="video_encoding.container", proposition=Proposition.PROCESSING, title="Container and stream", strength=Strength.NONE, score=0.0,
         explanation=("How the file is laid out and what its encoder wrote. " + (
             f"The {layout}: recorders that write while filming usually put the index last; FFmpeg's 'faststart', "
             "editors and streaming services usually move it to the front. Either order is compatible with an "
@@ -114,7 +114,7 @@ def _claimed_device_mismatch(facts: StreamFacts) -> Finding | None:
     if maker not in ("Apple", "Android") or writer is None or writer == maker:
         return None
     return Finding(
-        title="Track written by other software than the device the container names", strength=Strength.MODERATE,
+        key="video_encoding.handler", proposition=Proposition.PROCESSING, title="Track written by other software than the device the container names", strength=Strength.MODERATE,
         score=0.6,
         explanation=(f"The container names an {maker} device, but its video track's handler is '{handler}', which "
                      f"{writer} writes; {maker} devices write "
@@ -157,7 +157,7 @@ def _groups(trace: PacketTrace) -> Finding:
                    f"Group lengths vary from {int(lengths.min())} to {int(lengths.max())} frames: the encoder places keyframes "
                    "adaptively (at scene cuts), typical of software encoders such as x264.")
     return Finding(
-        title="Frame types and groups of pictures", strength=Strength.NONE, score=0.0,
+        key="video_encoding.frame_types", proposition=Proposition.PROCESSING, title="Frame types and groups of pictures", strength=Strength.NONE, score=0.0,
         explanation=pattern + " Shown as context for the periodicity test below.",
         method="Packets read without decoding; I from the keyframe flag, B where a frame is shown before a frame "
                "decoded earlier, P otherwise",
@@ -177,7 +177,7 @@ def _periodicity(trace: PacketTrace, reference: dict | None) -> Finding | None:
     result = first_encoding_periodicity(trace.times_s, trace.sizes, trace.keyframe)
     if result is None:
         return Finding(
-            title=title, strength=Strength.NONE, score=0.0,
+            key="video_encoding.periodicity", proposition=Proposition.PROCESSING, title=title, strength=Strength.NONE, score=0.0,
             explanation=f"Not tested: the stream has fewer than {MIN_P_FRAMES} predicted (P) frames, or none that vary.",
             method="Fisher's g test on P-frame sizes", reference=GOP_REFERENCES,
             limitations=["Intra-only streams (Motion-JPEG) and very short clips cannot be tested this way."])
@@ -197,7 +197,7 @@ def _periodicity(trace: PacketTrace, reference: dict | None) -> Finding | None:
                        "it contradicts a claim that this file is a camera original, and it does not by itself show "
                        "that the pictures were changed.")
     return Finding(
-        title=title, strength=strength, score=float(min(evidence / 50, 1.0)), explanation=explanation,
+        key="video_encoding.periodicity", proposition=Proposition.PROCESSING, title=title, strength=strength, score=float(min(evidence / 50, 1.0)), explanation=explanation,
         method="P-frame sizes relative to their running median and to the same place in the current groups; share of "
                "the periodogram at each candidate period (4-60 frames) and its harmonics; Fisher-type tail "
                "probability under white noise, corrected for the periods tried, used as a statistic",

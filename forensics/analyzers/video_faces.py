@@ -20,16 +20,22 @@ from forensics.algorithms.face_tracks import (
     box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median)
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.analyzers.face import BAND_FRACTION, REFERENCES, face_features, load_calibration, not_analysable_reason
+from forensics.analyzers.face import (
+    BAND_FRACTION, BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, REFERENCES, blend_detector,
+    calibration_component, detector_component, face_features, level_of, levels_in_words, load_calibration,
+    not_analysable_reason)
 from forensics.data import read_table
-from forensics.figures import encode_png, time_plot_figure
+from forensics.figures import encode_png, heat_map_figure, time_plot_figure
 from forensics.media import Media
 from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
+from forensics.models.face_blend import BlendDetector, BlendScore, FaceCrop, face_crop
 from forensics.models.faces import FaceModel, ModelsMissing, default_face_model
-from forensics.results import Figure, Finding, Measurement, Strength
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 MAX_RATE = 10.0  # samples per second: eye closures (100-400 ms) need about this
 SCORE_EVERY_S = 0.25  # the boundary measures (~40 ms for a 500-px face) run at most 4 times a second per face
+BLEND_EVERY_S = 0.5  # the learned detector (~20-40 ms a face on 2 cores) at most twice a second per face
+MIN_BLEND_MEASURED = 3  # frames the detector must score, over at least MIN_MEASURED_SECONDS, for a track's score
 MAX_SAMPLES = 600
 DETECT_EVERY_S = 1.0
 MIN_LINK_IOU = 0.3
@@ -51,9 +57,17 @@ def load_reference() -> dict | None:
     return read_table(REFERENCE_FILE)
 
 
-def track_scores(findings: list[Finding]) -> list[float]:
-    """The scores of the face-track findings of one result (0 for tracks too short to score)."""
-    return [f.score for f in findings if f.title.startswith("Face track ")]
+def track_scores(findings: list[Finding], what: str = "track") -> list[float]:
+    """The scores of one result's per-track findings of one kind ("track": the boundary measures, "blend": the
+    learned detector; 0 for tracks too short to score)."""
+    return [f.score for f in findings if f.key.startswith(f"video_faces.{what}.")]
+
+
+def track_blend_levels(reference: dict | None, detector: BlendDetector) -> dict | None:
+    """The track levels of the learned detector, only when they were set for this very detector."""
+    if not reference or reference.get("blend_detector_sha256") != detector.sha256:
+        return None
+    return {"levels": reference["blend_levels"], "built": reference["built"]}
 
 
 @dataclass
@@ -62,6 +76,7 @@ class FaceSample:
     points: np.ndarray
     probability: float | None  # None: not scored in this frame (not analysable, or between scoring times)
     log_noise_ratio: float | None
+    blend: float | None = None  # the learned detector's output, when it ran on this frame
 
 
 @dataclass
@@ -71,6 +86,8 @@ class Track:
     box_offset: np.ndarray | None = None  # detector box relative to the landmarks' extent (see _follow_box)
     active: bool = True
     last_scored_s: float | None = None
+    last_blend_s: float | None = None
+    peak_blend: tuple[float, BlendScore] | None = None  # (time, detector result) of the highest output, for its map
 
     @property
     def last_points(self) -> np.ndarray:
@@ -79,6 +96,10 @@ class Track:
     @property
     def scores(self) -> np.ndarray:
         return np.array([s.probability for s in self.samples if s.probability is not None])
+
+    @property
+    def blend_scores(self) -> np.ndarray:
+        return np.array([s.blend for s in self.samples if s.blend is not None])
 
 
 def _follow_box(points: np.ndarray, offset: np.ndarray) -> tuple[int, int, int, int]:
@@ -103,9 +124,39 @@ class FollowedVideo:
     contact: list[tuple[float, np.ndarray]]  # (time, thumbnail with face boxes)
 
 
+def _due(now_s: float, last_s: float | None, every_s: float) -> bool:
+    # Times on a fixed grid, so that the rate holds whatever the sampling interval.
+    return last_s is None or np.floor(now_s / every_s + 1e-6) > np.floor(last_s / every_s + 1e-6)
+
+
+def _blend_crop(rgb: np.ndarray, track: Track, points: np.ndarray) -> FaceCrop | None:
+    """The learned detector's crop of this face, where the still analyser would score it too, or None."""
+    height, width = rgb.shape[:2]
+    inside = (points[:, 0] >= 0) & (points[:, 1] >= 0) & (points[:, 0] < width) & (points[:, 1] < height)
+    box = _follow_box(points, track.box_offset)
+    if inside.mean() < MIN_INSIDE_SHARE or box[2] - box[0] < MIN_BLEND_FACE_PX:
+        return None
+    crop = face_crop(rgb, box)
+    return crop if crop.outside_share <= LEARNED_MAX_OUTSIDE_SHARE else None
+
+
+def _score_blends(detector: BlendDetector, due: list[tuple[Track, FaceSample, FaceCrop]]) -> None:
+    """Score the due faces of one frame in one batch (cheaper than one by one) and record the outputs."""
+    if not due:
+        return
+    probabilities, maps = detector.score_crops([crop.pixels for _, _, crop in due])
+    for (track, sample, crop), probability, boundary in zip(due, probabilities, maps):
+        sample.blend = float(probability)
+        track.last_blend_s = sample.time_s
+        if track.peak_blend is None or sample.blend > track.peak_blend[1].probability:
+            track.peak_blend = (sample.time_s, BlendScore(sample.blend, boundary, crop))
+
+
 def follow_faces(frames, model: FaceModel, calibration: dict | None, sample_every_s: float,
-                 contact_times: np.ndarray, progress=None, duration_s: float | None = None) -> FollowedVideo:
-    """Detect, follow and measure faces over the sampled ``frames`` (an iterator of VideoFrame)."""
+                 contact_times: np.ndarray, progress=None, duration_s: float | None = None,
+                 detector: BlendDetector | None = None) -> FollowedVideo:
+    """Detect, follow and measure faces over the sampled ``frames`` (an iterator of VideoFrame); with a
+    ``detector``, the learned face-blend detector scores each face too, at most every ``BLEND_EVERY_S``."""
     tracks: list[Track] = []
     layout = np.array(calibration["mean_layout"]) if calibration else None
     logistic = LogisticModel(**calibration["model"]) if calibration else None
@@ -138,15 +189,20 @@ def follow_faces(frames, model: FaceModel, calibration: dict | None, sample_ever
                     next_detection = frame.time_s
                     continue
                 current.append((track, points))
+        blend_due: list[tuple[Track, FaceSample, FaceCrop]] = []
         for track, points in current:
-            # Scoring times on a fixed grid, so the rate holds whatever the sampling interval.
-            due = track.last_scored_s is None or (
-                np.floor(frame.time_s / SCORE_EVERY_S + 1e-6) > np.floor(track.last_scored_s / SCORE_EVERY_S + 1e-6))
+            due = _due(frame.time_s, track.last_scored_s, SCORE_EVERY_S)
             sample = _measure(frame.rgb, points, frame.time_s, layout, logistic) if due else FaceSample(
                 frame.time_s, points, None, None)
             if sample.probability is not None:
                 track.last_scored_s = frame.time_s
+            if detector is not None and _due(frame.time_s, track.last_blend_s, BLEND_EVERY_S):
+                crop = _blend_crop(frame.rgb, track, points)
+                if crop is not None:
+                    blend_due.append((track, sample, crop))
             track.samples.append(sample)
+        if detector is not None:
+            _score_blends(detector, blend_due)
         if next_contact < len(contact_times) and frame.time_s + 1e-6 >= contact_times[next_contact]:
             contact.append((frame.time_s, _thumbnail(frame.rgb, current)))
             while next_contact < len(contact_times) and contact_times[next_contact] <= frame.time_s + 1e-6:
@@ -204,7 +260,7 @@ def _contact_sheet(contact: list[tuple[float, np.ndarray]]) -> np.ndarray:
 @register
 class VideoFacesAnalyser(Analyser):
     name = "video_faces"
-    version = "0.1.0"
+    version = "0.2.0"
     kinds = frozenset({"video"})
     description = "Faces followed through the video; blending-boundary score per frame and per face, eye closures, landmark jitter."
 
@@ -213,7 +269,10 @@ class VideoFacesAnalyser(Analyser):
         return {"max_rate_per_s": MAX_RATE, "max_samples": MAX_SAMPLES, "detect_every_s": DETECT_EVERY_S,
                 "band_fraction": BAND_FRACTION, "min_measured": MIN_MEASURED, "min_measured_seconds": MIN_MEASURED_SECONDS,
                 "calibration": calibration["trained"] if calibration else None,
-                "levels": reference["levels"] if reference else None}
+                "levels": reference["levels"] if reference else None, "score_every_s": SCORE_EVERY_S,
+                "blend_every_s": BLEND_EVERY_S, "min_blend_measured": MIN_BLEND_MEASURED,
+                "blend_detector_sha256": detector.sha256 if (detector := blend_detector()) else None,
+                "blend_levels": reference.get("blend_levels") if reference else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         try:
@@ -229,17 +288,26 @@ class VideoFacesAnalyser(Analyser):
         every_s = max(1.0 / rate, duration / MAX_SAMPLES if duration else 0.0)
         contact_times = np.linspace(0, max(duration - every_s, 0), CONTACT_FRAMES)
         calibration = load_calibration()
+        detector = blend_detector()
         try:
             followed = follow_faces(sample_frames(media.path, every_s, MAX_SAMPLES),
-                                    model, calibration, every_s, contact_times, context.progress, duration)
+                                    model, calibration, every_s, contact_times, context.progress, duration, detector)
         except VideoUnreadable as error:
             raise NotApplicable(str(error)) from None
         if followed.sampled == 0:
             raise NotApplicable("no frame could be decoded")
         findings = [_overview(followed, model, duration)]
         reference = load_reference()
-        findings += [_track_finding(track, followed, reference) for track in followed.tracks]
-        return AnalyserOutput(findings=findings)
+        for track in followed.tracks:
+            findings.append(_track_finding(track, followed, reference))
+            if detector is not None:
+                findings.append(_blend_track_finding(track, followed, track_blend_levels(reference, detector)))
+        components = list(model.models) if followed.tracks else model.models[:1]
+        if calibration and any(len(track.scores) for track in followed.tracks):
+            components.append(calibration_component(calibration))
+        if detector is not None and any(len(track.blend_scores) for track in followed.tracks):
+            components.append(detector_component(detector))
+        return AnalyserOutput(findings=findings, trained_components=components)
 
 
 def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Finding:
@@ -261,7 +329,7 @@ def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Fin
             "Per-frame score over time", "Score of the blending-boundary model in each sampled frame, per face track "
             "(0 to 1; up to five tracks drawn).", times, series, 0.0, 1.0, dots=True))
     return Finding(
-        title="Faces followed through the video", strength=Strength.NONE, score=0.0,
+        key="video_faces.tracks", proposition=Proposition.CONTENT, title="Faces followed through the video", strength=Strength.NONE, score=0.0,
         explanation=(f"{len(followed.tracks)} face track(s) in {followed.sampled} sampled frames (one every "
                      f"{followed.sample_every_s:.2f} s over {duration:.1f} s)." if followed.tracks else
                      f"No face was found in {followed.sampled} sampled frames (one every {followed.sample_every_s:.2f} s). "
@@ -290,7 +358,7 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
     measured_span = (max(measured_times) - min(measured_times) + followed.sample_every_s) if measured_times else 0.0
     if len(scores) < MIN_MEASURED or measured_span < MIN_MEASURED_SECONDS:
         return Finding(
-            title=title, strength=Strength.NONE, score=0.0,
+            key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE, score=0.0,
             explanation=(f"Seen in {len(track.samples)} sampled frame(s), scored in {len(scores)} covering "
                          f"{measured_span:.1f} s: a track is scored from at least {MIN_MEASURED} measurable frames over "
                          f"{MIN_MEASURED_SECONDS:g} s (faces too small or turned too far cannot be measured). Nothing is "
@@ -325,7 +393,7 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
                             ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]),
                              (40, 90, 200))], 0.0, 1.0, dots=True)]
     return Finding(
-        title=title, strength=strength, score=median, explanation=explanation,
+        key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=strength, score=median, explanation=explanation,
         method="The still-image face analyser's boundary measures and calibrated model in every sampled frame; the "
                "track's score is the median over its frames; levels from untouched reference clips" +
                (f" ({reference['built']})" if reference else ""),
@@ -367,3 +435,52 @@ def _temporal_measurements(track: Track, every_s: float) -> list[Measurement]:
         Measurement("flicker of the noise ratio, median", round(float(np.nanmedian(flicker)), 3) if np.isfinite(flicker).any() else None,
                     note="change of the log noise ratio from one sampled frame to the next"),
     ]
+
+
+def _blend_track_finding(track: Track, followed: FollowedVideo, levels: dict | None) -> Finding:
+    key, title = f"video_faces.blend.{track.number}", f"Face track {track.number}: learned blend detector over time"
+    scores = track.blend_scores
+    measured = [s for s in track.samples if s.blend is not None]
+    span = (measured[-1].time_s - measured[0].time_s + BLEND_EVERY_S) if measured else 0.0
+    limitations = ["The detector finds blending: a face generated or re-enacted without pasting it into the frame "
+                   "leaves no blend to find.",
+                   "The track levels were set on untouched clips made from still photos; real camera footage of "
+                   "faces was not available to check them."]
+    if len(scores) < MIN_BLEND_MEASURED or span < MIN_MEASURED_SECONDS:
+        return Finding(
+            key=key, proposition=Proposition.CONTENT, title=title, strength=Strength.NONE, score=0.0,
+            explanation=(f"Scored by the learned detector in {len(scores)} frame(s) covering {span:.1f} s: a track is "
+                         f"scored from at least {MIN_BLEND_MEASURED} frames over {MIN_MEASURED_SECONDS:g} s (faces narrower "
+                         f"than {MIN_BLEND_FACE_PX} pixels or mostly outside the frame are not scored). Nothing is "
+                         "concluded about it."),
+            method=BLEND_METHOD, reference=BLEND_REFERENCES, measurements=[Measurement("frames scored", len(scores))],
+            limitations=limitations)
+    median = float(np.median(scores))
+    strength = level_of(median, levels)
+    top = sorted(measured, key=lambda s: s.blend, reverse=True)[:3]
+    explanation = (f"The learned detector scored this face in {len(scores)} frames (at most {1 / BLEND_EVERY_S:g} a "
+                   f"second); the median output is {median:.2f}. " + (
+                       "No strength is claimed: no track levels for this detector ship with this version." if not levels
+                       else "That is within what untouched reference clips reach." if strength is Strength.NONE else
+                       "That is above what untouched reference clips reach: the detector sees a face blended into the "
+                       "frames. The map shows where it locates the boundary in the frame it scored highest."))
+    figures = []
+    if track.peak_blend is not None:
+        time_s, peak = track.peak_blend
+        boundary = cv2.resize(peak.boundary, peak.crop.pixels.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        figures.append(heat_map_figure(
+            f"Face track {track.number}: learned detector's boundary map at {time_s:.2f} s",
+            "The face as the detector saw it in the frame it scored highest, with the probability that a blending "
+            "boundary runs through each part (0 blue to 1 red; white outlines above one half).", peak.crop.pixels,
+            boundary, 0.0, 1.0, outline=boundary > 0.5))
+    return Finding(
+        key=key, proposition=Proposition.CONTENT, title=title, strength=strength, score=median, explanation=explanation,
+        method=BLEND_METHOD + "; the track's score is the median over its frames" +
+        (f"; levels from untouched reference clips ({levels['built']})" if levels else ""),
+        reference=BLEND_REFERENCES,
+        measurements=[Measurement("frames scored", len(scores)),
+                      Measurement("median detector output", round(median, 3)),
+                      Measurement("verbal levels (of the median)", levels_in_words(levels["levels"]) if levels else None),
+                      Measurement("frames with the highest outputs", "; ".join(f"{s.time_s:.2f} s: {s.blend:.3f}" for s in top),
+                                  note="time in the video: detector output")],
+        figures=figures, limitations=limitations)

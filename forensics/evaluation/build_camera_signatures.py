@@ -17,7 +17,7 @@ from pathlib import Path
 from forensics.algorithms.jpeg_quality import ijg_quality, tables_digest
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.algorithms.software_signatures import match_editor
-from forensics.analyzers.metadata import _software_sources, camera_name, read_image_metadata
+from forensics.analyzers.metadata import software_sources, camera_name, read_image_metadata
 
 OUTPUT = Path(__file__).resolve().parents[1] / "data" / "camera_signatures.json"
 # ExifTool's test images are excluded: their pixel data (and so their tables) are 8x8 stubs, not camera output.
@@ -31,7 +31,7 @@ def build(corpus: Path) -> dict:
             meta = read_image_metadata(path.read_bytes(), "JPEG")
             camera = camera_name(meta.exif.make, meta.exif.model)
             tables = meta.jpeg.quantisation_tables if meta.jpeg else {}
-            if not camera or not tables or any(match_editor(text) for _, text in _software_sources(meta)):
+            if not camera or not tables or any(match_editor(text) for _, text in software_sources(meta)):
                 continue
             entry = signatures.setdefault(tables_digest(tables), {"ijg_quality": ijg_quality(tables), "cameras": []})
             if camera not in entry["cameras"]:

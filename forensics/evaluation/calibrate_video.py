@@ -27,6 +27,7 @@ from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.analyzers.video_encoding import REFERENCE_FILE as ENCODING_REFERENCE
 from forensics.analyzers.video_encoding import VideoEncodingAnalyser
 from forensics.analyzers.video_faces import REFERENCE_FILE as FACES_REFERENCE
+from forensics.analyzers.face import blend_detector, blend_levels
 from forensics.analyzers.video_faces import VideoFacesAnalyser, track_scores
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_video_encoding import generated_cases
@@ -38,14 +39,16 @@ from forensics.media import load_media
 
 def _periodicity_statistic(path: Path) -> float:
     result = run_analysers(load_media(path), AnalysisContext("CAL", path.name), [VideoEncodingAnalyser])[0]
-    finding = next((f for f in result.findings if f.title == "Periodic traces of an earlier encoding"), None)
+    finding = next((f for f in result.findings if f.key == "video_encoding.periodicity"), None)
     value = next((m.value for m in finding.measurements if m.name.startswith("-log10 p")), 0.0) if finding else 0.0
     return float(value or 0.0)
 
 
-def _best_track(path: Path) -> float:
+def _best_tracks(path: Path) -> tuple[float, float]:
+    """The highest track score of a clip: boundary measures, and the learned detector (0 without one)."""
     result = run_analysers(load_media(path), AnalysisContext("CAL", path.name), [VideoFacesAnalyser])[0]
-    return max(track_scores(result.findings), default=0.0)
+    return (max(track_scores(result.findings), default=0.0),
+            max(track_scores(result.findings, "blend"), default=0.0))
 
 
 def _report(name: str, labels: np.ndarray, values: np.ndarray, kinds: list[str]) -> None:
@@ -80,20 +83,34 @@ def main(argv: list[str] | None = None) -> int:
     }, indent=1) + "\n", "utf-8")
 
     cases = face_clip_cases(args.corpus, args.cache / "video_faces", 0, "train")
-    values = np.array([_best_track(case.path) for case in cases])
+    both = np.array([_best_tracks(case.path) for case in cases])
     labels = np.array([case.label == 1 for case in cases])
-    _report("video_faces", labels, values, [case.kind for case in cases])
-    untouched = values[~labels]
+    kinds = [case.kind for case in cases]
+    _report("video_faces (boundary measures)", labels, both[:, 0], kinds)
+    untouched = both[~labels, 0]
     levels = [[round(max(0.8, float(untouched.max())) + 0.005, 3), "moderate"],
               [round(max(0.5, float(np.percentile(untouched, 95))), 3), "weak"]]
-    FACES_REFERENCE.write_text(json.dumps({
+    reference = {
         "built": f"{built}, {len(untouched)} untouched clips, training half of the corpus faces",
         "levels": levels,
         "untouched_track_scores": sorted(round(float(v), 3) for v in untouched),
         "limitations": ["The reference clips are panned still photos encoded by x264; footage of animated or "
                         "rendered faces and thermal imagery were seen to score high (see the README)."],
-    }, indent=1) + "\n", "utf-8")
-    print(f"levels: video_encoding {[[2 * weak, 'moderate'], [weak, 'weak']]}, video_faces {levels}")
+    }
+    detector = blend_detector()
+    if detector is not None:
+        _report("video_faces (learned detector)", labels, both[:, 1], kinds)
+        untouched_blend = both[~labels, 1]
+        # The still-image levels are the floor: a video track is never easier to call than a single photo.
+        still = {level: threshold for threshold, level in (blend_levels(detector) or {"levels": []})["levels"]}
+        reference["blend_detector_sha256"] = detector.sha256
+        reference["blend_levels"] = [
+            [round(max(still.get("moderate", 0.0), float(untouched_blend.max())) + 0.005, 3), "moderate"],
+            [round(max(still.get("weak", 0.0), float(np.percentile(untouched_blend, 95))), 3), "weak"]]
+        reference["untouched_blend_track_scores"] = sorted(round(float(v), 3) for v in untouched_blend)
+    FACES_REFERENCE.write_text(json.dumps(reference, indent=1) + "\n", "utf-8")
+    print(f"levels: video_encoding {[[2 * weak, 'moderate'], [weak, 'weak']]}, video_faces {levels}, "
+          f"learned detector {reference.get('blend_levels')}")
     return 0
 
 

@@ -18,6 +18,8 @@ say so and stay silent).
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 import cv2
@@ -29,6 +31,9 @@ from forensics.evaluation.harness import EvalCase
 from forensics.figures import encode_png
 
 QUESTION = "Does a region of a never-compressed picture lack the demosaicing pattern of the rest?"
+PROPOSITION = "content"
+DATA = {"calibration": "simulated captures from every other camera original (the levels were set there)",
+        "validation": "simulated captures from the other camera originals, with pasted squares"}
 MIN_SIDE_PX = 1200
 REDUCTION = 4
 NOISE_GREY_LEVELS = 2.0
@@ -99,4 +104,5 @@ def cfa_cases(corpus: Path, cache: Path, seed: int, half: str) -> list[EvalCase]
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
-    return cfa_cases(corpus, cache, seed, "test")
+    calibration = [dataclasses.replace(case, split="calibration") for case in cfa_cases(corpus, cache, seed, "train")]
+    return calibration + cfa_cases(corpus, cache, seed, "test")

@@ -26,6 +26,13 @@ from forensics.evaluation.harness import EvalCase
 
 QUESTION = ("Was the image compressed more than once, or stored losslessly after a JPEG compression? "
             "(image-level, from DCT coefficients and JPEG grids)")
+PROPOSITION = "processing"
+DATA = {
+    "calibration": "camera originals of metadata-extractor-images in the corpus and half-size copies saved once or "
+                   "twice by Pillow, aligned and cropped, and as PNG (the data the levels were chosen on)",
+    "validation": "the processing evaluation's validation cases: untouched originals of other collections and "
+                  "OpenCV/Pillow/messenger-like re-saves and ExifTool edits of them",
+}
 
 
 def _originals(corpus: Path) -> list[Path]:
@@ -96,8 +103,15 @@ def _folder(kind: str) -> str:
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    from forensics.evaluation.cases_processing import validation_cases  # it builds on this module
+
+    return calibration_cases(corpus, cache, seed) + validation_cases(corpus, cache.parent / "processing" / "validation")
+
+
+def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     originals = _originals(corpus)
-    cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus))) for p in originals]
+    cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus)), "calibration")
+             for p in originals]
     for source in originals:
         digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
         half = None
@@ -107,7 +121,7 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 half = _half(source) if half is None else half
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(half))
-            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration"))
         original = None
         for kind, (label, make) in _FROM_ORIGINAL.items():
             target = cache / _folder(kind) / f"{digest}.png"
@@ -115,5 +129,5 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 original = _decoded(source.read_bytes()) if original is None else original
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(original))
-            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}"))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration"))
     return cases

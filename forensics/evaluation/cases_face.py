@@ -31,6 +31,13 @@ from forensics.media import upright
 from forensics.models.faces import DetectedFace, default_face_model
 
 QUESTION = "Was a face in the image swapped or pasted? (image-level: the strongest face)"
+PROPOSITION = "content"
+DATA = {
+    "calibration": "the training half of the corpus faces and swaps generated from them (the boundary model was fitted "
+                   "and the learned detector's levels partly set on them)",
+    "validation": "the held-out half of the corpus faces (by file), swaps generated from them, tight crops of them, and "
+                  "MesoNet's real deepfake and real face crops",
+}
 JPEG_QUALITY = 90
 
 
@@ -45,17 +52,24 @@ def half_of(path: Path) -> str:
     return "train" if hashlib.sha256(str(path.name).encode()).digest()[0] % 2 == 0 else "test"
 
 
+def read_photo(path: Path) -> np.ndarray | None:
+    """A corpus photo's RGB pixels turned upright by its EXIF orientation, or None when it cannot be decoded."""
+    try:
+        with Image.open(path) as image:
+            exif_orientation = image.getexif().get(0x0112)
+            return upright(np.asarray(image.convert("RGB")), exif_orientation)
+    except Exception:
+        return None
+
+
 def face_photos(corpus: Path, half: str) -> list[FacePhoto]:
     model = default_face_model()
     photos = []
     for path in sorted((corpus / "faces").rglob("*")):
         if path.suffix.lower() not in {".jpg", ".jpeg", ".png"} or "mask_" in path.name or half_of(path) != half:
             continue
-        try:
-            with Image.open(path) as image:
-                exif_orientation = image.getexif().get(0x0112)
-                pixels = upright(np.asarray(image.convert("RGB")), exif_orientation)
-        except Exception:
+        pixels = read_photo(path)
+        if pixels is None:
             continue
         faces = [face for face in model.find(pixels) if not_analysable_reason(face.points) is None]
         if faces:
@@ -118,12 +132,49 @@ def variants(photos: list[FacePhoto]) -> Iterator[tuple[str, int, FacePhoto, int
                    self_swap(photo.pixels, target.points, generator_px=size).image)
 
 
-def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
-    cases = []
-    photos = face_photos(corpus, "test")
-    for path in [p.path for p in photos]:  # the untouched files themselves, as received
-        cases.append(EvalCase(path, 0, "untouched photo, as in the corpus", str(path.relative_to(corpus))))
+TIGHT_MARGIN = 0.1  # of the face box, on each side: how closely the tight crops are cut
+
+
+def tight_crop(pixels: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The picture cut to the face box and ``TIGHT_MARGIN`` around it: a face crop with no surroundings."""
+    x0, y0, x1, y1 = box
+    margin = int(round(TIGHT_MARGIN * (x1 - x0)))
+    return np.ascontiguousarray(pixels[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin])
+
+
+def real_deepfake_cases(corpus: Path) -> list[EvalCase]:
+    """The corpus's real deepfakes and real faces (MesoNet's aligned face crops), as received."""
+    folder = corpus / "deepfake" / "mesonet" / "test_images"
+    return [EvalCase(path, int(path.parent.name == "df"),
+                     "deepfake face crop (MesoNet sample)" if path.parent.name == "df" else "real face crop (MesoNet sample)",
+                     str(path.relative_to(corpus))) for path in sorted(folder.glob("*/*.jpg"))]
+
+
+def half_cases(corpus: Path, cache: Path, half: str, split: str) -> list[EvalCase]:
+    """The untouched photos of one half as received, and every variant of them saved at JPEG 90."""
+    photos = face_photos(corpus, half)
+    cases = [EvalCase(p.path, 0, "untouched photo, as in the corpus", str(p.path.relative_to(corpus)), split)
+             for p in photos]
     for kind, label, photo, _, pixels in variants(photos):
         target = cached_jpeg(cache, f"{kind}|{photo.path.name}", lambda: pixels)
-        cases.append(EvalCase(target, label, kind, f"{kind}: {photo.path.relative_to(corpus)}"))
+        cases.append(EvalCase(target, label, kind, f"{kind}: {photo.path.relative_to(corpus)}", split))
     return cases
+
+
+def tight_cases(corpus: Path, cache: Path) -> list[EvalCase]:
+    """Tight crops (no surroundings) of the held-out faces, untouched and swapped: what fact-checkers often receive;
+    the analyser must not score them high on a real face."""
+    photos, cases = face_photos(corpus, "test"), []
+    for index, photo in enumerate(photos):
+        box, donor = photo.faces[0].box, photos[(index + 1) % len(photos)]
+        swapped = swap_face(photo.pixels, photo.faces[0].points, donor.pixels, donor.faces[0].points, "feather").image
+        for kind, label, pixels in (("tight crop of an untouched face", 0, photo.pixels),
+                                    ("tight crop of a swapped face, feathered blend", 1, swapped)):
+            target = cached_jpeg(cache, f"{kind}|{photo.path.name}", lambda: tight_crop(pixels, box))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {photo.path.relative_to(corpus)}"))
+    return cases
+
+
+def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    return (half_cases(corpus, cache, "train", "calibration") + half_cases(corpus, cache, "test", "validation")
+            + tight_cases(corpus, cache) + real_deepfake_cases(corpus))

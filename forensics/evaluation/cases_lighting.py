@@ -32,6 +32,9 @@ from forensics.media import upright
 from forensics.models.faces import default_face_model
 
 QUESTION = "Was a face lit differently from its surroundings (mirrored or pasted)? (image-level: the strongest face)"
+PROPOSITION = "content"
+DATA = {"calibration": "the training half of the corpus faces (the untouched reference was built there), relit",
+        "validation": "the held-out half of the corpus faces (by file), untouched, re-saved, mirrored and pasted"}
 FOLDERS = ("faces", "metadata/metadata-extractor/jpg")
 COLLAGES = {"bald_guys.jpg"}  # photos that are composites by construction
 
@@ -88,14 +91,18 @@ def relit_variants(photos: list[FacePhoto]):
                    swap_face(photo.pixels, face.points, donor.pixels, donor.faces[0].points, "feather").image)
 
 
-def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
-    photos = face_photos(corpus, "test")
-    cases = [EvalCase(photo.path, 0, "untouched photo, as in the corpus", str(photo.path.relative_to(corpus)))
+def half_cases(corpus: Path, cache: Path, half: str, split: str) -> list[EvalCase]:
+    photos = face_photos(corpus, half)
+    cases = [EvalCase(photo.path, 0, "untouched photo, as in the corpus", str(photo.path.relative_to(corpus)), split)
              for photo in photos]
     for photo in photos:
-        cases.append(EvalCase(cached_jpeg(cache, f"resaved|{photo.path}", lambda: photo.pixels), 0, "untouched photo, re-saved at 90",
-                              str(photo.path.relative_to(corpus))))
+        cases.append(EvalCase(cached_jpeg(cache, f"resaved|{photo.path}", lambda: photo.pixels), 0,
+                              "untouched photo, re-saved at 90", str(photo.path.relative_to(corpus)), split))
     for kind, photo, pixels in relit_variants(photos):
         cases.append(EvalCase(cached_jpeg(cache, f"{kind}|{photo.path}", lambda: pixels), 1, kind,
-                              f"{kind}: {photo.path.relative_to(corpus)}"))
+                              f"{kind}: {photo.path.relative_to(corpus)}", split))
     return cases
+
+
+def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    return half_cases(corpus, cache, "train", "calibration") + half_cases(corpus, cache, "test", "validation")

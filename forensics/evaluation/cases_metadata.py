@@ -24,6 +24,14 @@ from forensics.algorithms.software_signatures import match_editor
 from forensics.evaluation.harness import EvalCase
 
 QUESTION = "Was the file edited or processed after capture? (image-level, from its metadata)"
+PROPOSITION = "processing"
+DATA = {
+    "calibration": "camera originals of metadata-extractor-images in the corpus, its files that name an editor, and "
+                   "Pillow re-saves, crops, mirror images, splices and Software-tag rewrites of the originals (the "
+                   "data the checks and levels were designed on)",
+    "validation": "the processing evaluation's validation cases: untouched originals of other collections and "
+                  "OpenCV/Pillow/messenger-like re-saves and ExifTool edits of them",
+}
 RESAVE_QUALITY = 85
 
 
@@ -53,9 +61,17 @@ def editor_files(corpus: Path) -> list[Path]:
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
+    from forensics.evaluation.cases_processing import validation_cases  # it builds on this module
+
+    return calibration_cases(corpus, cache, seed) + validation_cases(corpus, cache.parent / "processing" / "validation")
+
+
+def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     originals = camera_originals(corpus)
-    cases = [EvalCase(p, 0, "camera original (firmware Software tag)", _relative(p, corpus)) for p in originals]
-    cases += [EvalCase(p, 1, "corpus file whose Software names an editor", _relative(p, corpus)) for p in editor_files(corpus)]
+    cases = [EvalCase(p, 0, "camera original (firmware Software tag)", _relative(p, corpus), "calibration")
+             for p in originals]
+    cases += [EvalCase(p, 1, "corpus file whose Software names an editor", _relative(p, corpus), "calibration")
+              for p in editor_files(corpus)]
     rng = np.random.default_rng(seed)
     decodable = [p for p in originals if _decodes(p)]
     for index, source in enumerate(decodable):
@@ -67,7 +83,7 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 data = source.read_bytes()
                 target.write_bytes(make(data, donor.read_bytes(), position))
-            cases.append(EvalCase(target, 1, kind, f"{kind}: {_relative(source, corpus)}"))
+            cases.append(EvalCase(target, 1, kind, f"{kind}: {_relative(source, corpus)}", "calibration"))
     return cases
 
 

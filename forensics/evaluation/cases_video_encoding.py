@@ -16,6 +16,8 @@ themselves re-encodings, which the table reports separately).
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 from pathlib import Path
 
@@ -24,6 +26,10 @@ from forensics.evaluation.harness import EvalCase
 from forensics.evaluation.video_clips import decoded, encode, panned_frames, without
 
 QUESTION = "Was the video encoded more than once (or cut and re-encoded)?"
+PROPOSITION = "processing"
+DATA = {"calibration": "clips made from the training half of the camera photos (the levels were set on their single "
+                       "encodings)",
+        "validation": "clips made from the other half, and the corpus videos as received"}
 FRAMES, SIZE, FPS = 200, (960, 540), 25
 PHOTOS_PER_HALF = 12
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".3gp", ".3g2", ".m4v", ".mts", ".m2v"}
@@ -78,4 +84,5 @@ def corpus_videos(corpus: Path) -> list[EvalCase]:
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
-    return generated_cases(corpus, cache, seed, "test") + corpus_videos(corpus)
+    calibration = [dataclasses.replace(c, split="calibration") for c in generated_cases(corpus, cache, seed, "train")]
+    return calibration + generated_cases(corpus, cache, seed, "test") + corpus_videos(corpus)

@@ -18,6 +18,8 @@ received (untouched).
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 from pathlib import Path
 
@@ -30,6 +32,10 @@ from forensics.evaluation.harness import EvalCase
 from forensics.evaluation.video_clips import encode, panned_frames
 
 QUESTION = "Was a face in the video swapped (in all or part of the clip)?"
+PROPOSITION = "content"
+DATA = {"calibration": "clips made from the training half of the corpus faces (the track levels were set on their "
+                       "untouched clips)",
+        "validation": "clips made from the held-out half, and the corpus videos as received"}
 PHOTOS, FRAMES, FPS, MAX_SIDE = 40, 50, 25, 960
 
 
@@ -70,4 +76,5 @@ def face_clip_cases(corpus: Path, cache: Path, seed: int, half: str) -> list[Eva
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
-    return face_clip_cases(corpus, cache, seed, "test") + corpus_videos(corpus)
+    calibration = [dataclasses.replace(c, split="calibration") for c in face_clip_cases(corpus, cache, seed, "train")]
+    return calibration + face_clip_cases(corpus, cache, seed, "test") + corpus_videos(corpus)

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
               f"max {errors_array.max():.4f}")
     for path in sorted((arguments.corpus / MESONET).glob("*/*.jpg")):
         result = run_analysers(load_media(path), AnalysisContext("EVAL", path.name), [FaceAnalyser])[0]
-        faces = [f for f in result.findings if f.title.startswith("Face ")]
+        faces = [f for f in result.findings if f.key.startswith(("face.boundary.", "face.blend."))]
         summary = ", ".join(f"{f.title.split(':')[0]}: {f.strength.value} (score {f.score:.2f})" for f in faces) or "no face found"
         print(f"MesoNet {path.parent.name:>4}/{path.name}: {summary}")
     boundary_localisation(arguments.corpus, model)

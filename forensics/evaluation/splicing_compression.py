@@ -64,12 +64,12 @@ def block_mask_to_pixels(blocks: np.ndarray, shape: tuple[int, int], offset: tup
 def predicted_masks(path: Path, pixels: np.ndarray, findings: dict) -> dict[str, np.ndarray]:
     shape = pixels.shape[:2]
     masks = {"aligned": np.zeros(shape, bool), "non-aligned": np.zeros(shape, bool)}
-    if findings["Aligned double JPEG compression"].strength.rank >= 1:
+    if findings["compression.double_jpeg.aligned"].strength.rank >= 1:
         stored = jpegio.read(str(path))
         evidence = analyse_double_jpeg(coefficient_blocks(stored.coef_arrays[0]), pixels, stored.quant_tables[0])
         smoothed = cv2.medianBlur(np.clip(evidence.block_llr, -20, 20).astype(np.float32), 5)
         masks["aligned"] = block_mask_to_pixels(smoothed < 0, shape)
-    if findings["Non-aligned double JPEG compression"].strength.rank >= 1:
+    if findings["compression.double_jpeg.nonaligned"].strength.rank >= 1:
         luma = luminance(pixels)
         evidence = detect_nonaligned(luminance(central_window(pixels)))
         agreement = cv2.blur(block_agreement_map(luma, evidence).astype(np.float32), (5, 5))
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         levels.append(strongest.strength.rank if strongest else 0)
         if labels[-1]:
             truth = truth_mask(root, row["masks"], media.pixels.shape[:2])
-            for name, predicted in predicted_masks(path, media.pixels, {f.title: f for f in result.findings}).items():
+            for name, predicted in predicted_masks(path, media.pixels, {f.key: f for f in result.findings}).items():
                 localisation[name].append((*f1_mcc(truth, predicted), bool(predicted.any())))
     labels_array, scores_array = np.array(labels), np.array(scores, float)
     print(f"compression {CompressionAnalyser.version} on MISD: {labels_array.sum()} spliced, {(~labels_array).sum()} authentic")

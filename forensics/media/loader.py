@@ -123,7 +123,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
             warnings=("no HEIF decoder is installed here: pixels were not decoded",),
         )
     try:
-        with warnings.catch_warnings(), _strict_pillow():
+        with warnings.catch_warnings(), strict_pillow():
             warnings.simplefilter("ignore")
             image = Image.open(io.BytesIO(data))
             width, height = image.size
@@ -185,7 +185,7 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
 
 
 @contextmanager
-def _strict_pillow() -> Iterator[None]:
+def strict_pillow() -> Iterator[None]:
     """Refuse truncated data while decoding. WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES to True when
     imported, which would silently grey-fill a truncated evidence file (and relax chunk checks at open)."""
     previous = ImageFile.LOAD_TRUNCATED_IMAGES

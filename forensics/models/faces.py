@@ -21,20 +21,14 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
+from forensics.results import TrainedComponent
+
 DETECT_MAX_SIDE = 1280
 UPSAMPLE_BELOW_SIDE = 800
 # HOG detections scoring below this margin are discarded: every real face in the corpus scored 0.099 or more,
 # and the one false detection seen (a suit patch in the astronaut portrait re-saved as JPEG) scored 0.023 and
 # was then measured as a "face" with a wildly pasted-looking boundary.
 MIN_DETECTOR_SCORE = 0.05
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    file: str
-    sha256: str
-    licence: str
 
 
 @dataclass(frozen=True)
@@ -45,9 +39,11 @@ class DetectedFace:
 
 
 class FaceModel(Protocol):
-    models: list[ModelInfo]
+    models: list[TrainedComponent]  # named in every result that used them
 
     def find(self, rgb: np.ndarray) -> list[DetectedFace]: ...
+
+    def boxes(self, rgb: np.ndarray) -> list[tuple[tuple[int, int, int, int], float]]: ...
 
     def landmarks(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray: ...
 
@@ -84,9 +80,14 @@ class DlibFaces:
         self._rectangle = dlib.rectangle
         self._last: tuple[Callable[[], object], list[DetectedFace]] = (lambda: None, [])
         self.models = [
-            ModelInfo(f"dlib {dlib.__version__} HOG frontal face detector", "built into dlib", "", "Boost Software Licence 1.0"),
-            ModelInfo("dlib 68-point shape predictor (face-recognition-models 0.3.0)", predictor_file.name,
-                      _sha256(predictor_file), "trained on iBUG 300-W: no commercial use"),
+            TrainedComponent(f"dlib {dlib.__version__} HOG frontal face detector",
+                             "face detector: histogram-of-oriented-gradients features and a linear classifier",
+                             "faces labelled by dlib's author (Davis King)", "Boost Software Licence 1.0",
+                             "built into dlib", ""),
+            TrainedComponent("dlib 68-point shape predictor (face-recognition-models 0.3.0)",
+                             "face landmarks: ensemble of regression trees (Kazemi & Sullivan 2014)",
+                             "the iBUG 300-W data set", "the model: no commercial use (iBUG 300-W licence)",
+                             predictor_file.name, _sha256(predictor_file)),
         ]
 
     def find(self, rgb: np.ndarray) -> list[DetectedFace]:
@@ -101,15 +102,21 @@ class DlibFaces:
 
     def _detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        return [DetectedFace(box, score, self.landmarks(grey, box)) for box, score in self._boxes(grey)]
+
+    def boxes(self, rgb: np.ndarray) -> list[tuple[tuple[int, int, int, int], float]]:
+        """Face boxes (x0, y0, x1, y1) and detector scores, left to right, without landmarks: the HOG detector
+        alone (Boost licence), for uses that must not depend on the 68-point model (the learned detector's
+        training data)."""
+        return self._boxes(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY))
+
+    def _boxes(self, grey: np.ndarray) -> list[tuple[tuple[int, int, int, int], float]]:
         scale = min(1.0, DETECT_MAX_SIDE / max(grey.shape))
         small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
         upsample = 1 if max(small.shape) < UPSAMPLE_BELOW_SIDE else 0
         rectangles, scores, _ = self._detector.run(small, upsample, MIN_DETECTOR_SCORE)
-        faces = []
-        for rectangle, score in sorted(zip(rectangles, scores), key=lambda r: (r[0].left(), r[0].top())):
-            box = tuple(int(round(v / scale)) for v in (rectangle.left(), rectangle.top(), rectangle.right(), rectangle.bottom()))
-            faces.append(DetectedFace(box, float(score), self.landmarks(grey, box)))
-        return faces
+        return [(tuple(int(round(v / scale)) for v in (r.left(), r.top(), r.right(), r.bottom())), float(score))
+                for r, score in sorted(zip(rectangles, scores), key=lambda r: (r[0].left(), r[0].top()))]
 
     def landmarks(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         """68 landmarks (x, y) fitted inside ``box`` of a greyscale image (how a face is followed between

@@ -28,13 +28,18 @@ from weasyprint.urls import URLFetcher
 
 from forensics import __version__
 from forensics.case.custody import Event
-from forensics.results import ResultsDocument, Status, Strength, strongest_finding
+from forensics.results import Proposition, ResultsDocument, Status, Strength, TrainedComponent
 
 STRENGTH_WORDS = {
-    Strength.NONE: "no support for manipulation (observation)",
-    Strength.WEAK: "weak support for manipulation",
-    Strength.MODERATE: "moderate support for manipulation",
-    Strength.STRONG: "strong support for manipulation",
+    Strength.NONE: "no support for the proposition (an observation)",
+    Strength.WEAK: "weak support for the proposition",
+    Strength.MODERATE: "moderate support for the proposition",
+    Strength.STRONG: "strong support for the proposition",
+}
+PROPOSITION_WORDS = {
+    Proposition.PROCESSING: ("Processing", "the file was re-encoded, converted, resized or edited by software after capture"),
+    Proposition.CONTENT: ("Content", "what the picture shows was altered (splice, copy-move, inpainting, face swap, "
+                                     "relighting, synthetic picture)"),
 }
 
 
@@ -156,18 +161,32 @@ def format_interval(interval: dict, percent: bool = True) -> str:
     return f"{100 * interval['value']:.1f} % (95 % CI {100 * interval['low']:.1f}-{100 * interval['high']:.1f} %)"
 
 
+def trained_components(document: ResultsDocument) -> list[tuple[TrainedComponent, list[str]]]:
+    """Every trained component any analysis in the report used, once, with the analyses that used it."""
+    used: dict[tuple[str, str], tuple[TrainedComponent, list[str]]] = {}
+    for evidence in document.evidence:
+        for analyser in evidence.analysers:
+            for component in analyser.trained_components:
+                entry = used.setdefault((component.name, component.sha256), (component, []))
+                if analyser.name not in entry[1]:
+                    entry[1].append(analyser.name)
+    return sorted(used.values(), key=lambda item: item[0].name)
+
+
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
     generated = _parse_utc(report.generated_utc)
     summaries = []
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
-        findings = [f for a in ran for f in a.findings]
-        strongest = strongest_finding(findings)
+        findings = {f.key: f for a in ran for f in a.findings}
         summaries.append({
             "evidence": evidence,
-            "strongest": strongest,
-            "indications": [f for f in findings if f.strength is not Strength.NONE],
+            "conclusions": [{"proposition": c.proposition.value, "label": PROPOSITION_WORDS[c.proposition][0],
+                             "meaning": PROPOSITION_WORDS[c.proposition][1], "strength": c.strength.value,
+                             "findings": [findings[key] for key in c.findings if key in findings]}
+                            for c in evidence.conclusions],
+            "indications": [f for f in findings.values() if f.strength is not Strength.NONE],
             "not_applicable": [a for a in evidence.analysers if a.status is Status.NOT_APPLICABLE],
             "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
         })
@@ -188,6 +207,8 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "tool_version": __version__,
         "platform": platform.platform(),
         "strengths": [(s.value, STRENGTH_WORDS[s]) for s in Strength],
+        "propositions": [(p.value, *PROPOSITION_WORDS[p]) for p in Proposition],
+        "trained_components": trained_components(document),
         "error_rates": report.error_rates,
         "meta": report.case_meta,
         "intakes": report.intakes,

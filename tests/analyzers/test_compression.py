@@ -51,13 +51,13 @@ def evidence_of(data: bytes, tmp_path):
 def findings(data: bytes, tmp_path) -> dict:
     path = tmp_path / "x.jpg"
     path.write_bytes(data)
-    return {f.title: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
+    return {f.key: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
 
 
 def test_single_compression_scores_zero(tmp_path):
     evidence = evidence_of(jpeg(photo(), 90), tmp_path)
     assert evidence.score == 0.0
-    assert findings(jpeg(photo(), 90), tmp_path)["Aligned double JPEG compression"].strength.value == "none"
+    assert findings(jpeg(photo(), 90), tmp_path)["compression.double_jpeg.aligned"].strength.value == "none"
 
 
 @pytest.mark.parametrize("first", [50, 70])
@@ -69,7 +69,7 @@ def test_double_compression_is_found_and_the_first_steps_recovered(tmp_path, fir
     # Adjacent steps can explain a histogram almost equally when few large coefficients exist, so each step is
     # an estimate; most must be exact, and the IJG quality they point to must be the first save's.
     assert sum(r == int(expected[m]) for r, m in zip(recovered, ZIGZAG[1:6])) >= 4, recovered
-    finding = findings(data, tmp_path)["Aligned double JPEG compression"]
+    finding = findings(data, tmp_path)["compression.double_jpeg.aligned"]
     assert finding.strength.rank >= 2
     qualities = {m.name: m.value for m in finding.measurements}["primary quality, if IJG tables were used first"]
     low, _, high = qualities.split(",")[0].partition("-")
@@ -92,13 +92,13 @@ def test_block_map_separates_a_region_compressed_only_once(tmp_path):
     ({"subsampling": 0, "optimize": True}, "baseline", "4:4:4", "optimised or custom"),
 ])
 def test_structure_facts_match_what_pillow_was_told(tmp_path, kwargs, coding, subsampling, huffman):
-    values = {m.name: m.value for m in findings(jpeg(photo(128), 83, **kwargs), tmp_path)["JPEG structure and encoder"].measurements}
+    values = {m.name: m.value for m in findings(jpeg(photo(128), 83, **kwargs), tmp_path)["compression.structure"].measurements}
     assert values["coding"] == coding and values["chroma subsampling"] == subsampling
     assert values["IJG quality (exact match)"] == 83 and values["Huffman tables"] == huffman
 
 
 def test_error_level_map_is_labelled_as_a_visual_aid_and_never_scores(tmp_path):
-    finding = findings(jpeg(photo(128), 90), tmp_path)["Error level map (visual aid only)"]
+    finding = findings(jpeg(photo(128), 90), tmp_path)["compression.error_level"]
     assert finding.strength.value == "none" and finding.score == 0.0
     assert "not evidence" in finding.figures[0].caption
 
@@ -109,7 +109,7 @@ def test_error_level_is_the_luminance_change_of_a_real_resave_at_90(tmp_path):
     original = np.asarray(Image.open(io.BytesIO(data)), np.float64)
     resaved = np.asarray(Image.open(io.BytesIO(jpeg(original.astype(np.uint8), 90))), np.float64)
     measured = float(np.sqrt(((original - resaved) ** 2).mean()))  # reference: libjpeg via Pillow
-    finding = findings(data, tmp_path)["Error level map (visual aid only)"]
+    finding = findings(data, tmp_path)["compression.error_level"]
     reported = {m.name: m.value for m in finding.measurements}["root-mean-square error level"]
     # The stored coefficients know nothing of the two roundings of decoded pixels to whole levels (each uniform,
     # variance 1/12), which a real re-save adds.
@@ -119,29 +119,29 @@ def test_error_level_is_the_luminance_change_of_a_real_resave_at_90(tmp_path):
 def png_of(pixels: np.ndarray, tmp_path) -> dict:
     path = tmp_path / "x.png"
     Image.fromarray(pixels).save(path)
-    return {f.title: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
+    return {f.key: f for f in CompressionAnalyser().analyse(load_media(path), CONTEXT).findings}
 
 
 def test_png_that_was_a_jpeg_is_recognised_with_its_crop_offset(tmp_path):
     once_jpeg = decoded(jpeg(photo(), 80))
-    finding = png_of(once_jpeg, tmp_path)["Traces of an earlier JPEG compression"]
+    finding = png_of(once_jpeg, tmp_path)["compression.lossless_jpeg_traces"]
     assert finding.strength.value == "moderate"
     assert {m.name: m.value for m in finding.measurements}["strongest grid origin (x, y)"] == [0, 0]
-    cropped = png_of(np.ascontiguousarray(once_jpeg[3:, 5:]), tmp_path)["Traces of an earlier JPEG compression"]
+    cropped = png_of(np.ascontiguousarray(once_jpeg[3:, 5:]), tmp_path)["compression.lossless_jpeg_traces"]
     # Removing 5 columns and 3 rows moves the grid lines from 0, 8, ... to 3, 11, ... and 5, 13, ...
     assert {m.name: m.value for m in cropped.measurements}["strongest grid origin (x, y)"] == [3, 5]
 
 
 def test_never_compressed_png_shows_no_jpeg_traces(tmp_path):
-    assert png_of(photo(), tmp_path)["Traces of an earlier JPEG compression"].strength.value == "none"
+    assert png_of(photo(), tmp_path)["compression.lossless_jpeg_traces"].strength.value == "none"
 
 
 def test_crop_between_a_low_and_a_very_high_quality_save_is_strong(tmp_path):
     first = decoded(jpeg(photo(), 60))
     data = jpeg(np.ascontiguousarray(first[3:, 5:]), 99)
-    finding = findings(data, tmp_path)["JPEG grid alignment"]
+    finding = findings(data, tmp_path)["compression.grid"]
     assert finding.strength.value == "strong"
-    assert findings(jpeg(photo(), 90), tmp_path)["JPEG grid alignment"].strength.value == "none"
+    assert findings(jpeg(photo(), 90), tmp_path)["compression.grid"].strength.value == "none"
 
 
 def test_libjpeg_warnings_become_analyser_warnings_not_stderr_noise(tmp_path, capfd):
@@ -156,7 +156,7 @@ def test_libjpeg_warnings_become_analyser_warnings_not_stderr_noise(tmp_path, ca
 
 
 def nonaligned(data: bytes, tmp_path):
-    finding = findings(data, tmp_path)["Non-aligned double JPEG compression"]
+    finding = findings(data, tmp_path)["compression.double_jpeg.nonaligned"]
     return finding, {m.name: m.value for m in finding.measurements}
 
 
@@ -211,13 +211,13 @@ def test_a_region_pasted_from_another_jpeg_at_an_offset_is_found_by_its_grid(tmp
 
 
 def test_ghost_curve_dips_at_the_first_quality_and_not_after_a_single_save(tmp_path):
-    ghosts = findings(jpeg(decoded(jpeg(photo(), 60)), 90), tmp_path)["JPEG ghosts"]
+    ghosts = findings(jpeg(decoded(jpeg(photo(), 60)), 90), tmp_path)["compression.ghosts"]
     dips = {m.name: m.value for m in ghosts.measurements}["dips below the last quality"]
     assert any(d.startswith(("59 ", "60 ", "61 ")) for d in dips), dips
     # IJG tables two qualities apart share most steps, so the ghost places the first save within +-2.
     mapped_quality = int(ghosts.figures[1].title.rsplit(" ", 1)[1])
     assert abs(mapped_quality - 60) <= 2 and ghosts.strength.value == "none"
-    single = findings(jpeg(photo(), 90), tmp_path)["JPEG ghosts"]
+    single = findings(jpeg(photo(), 90), tmp_path)["compression.ghosts"]
     assert {m.name: m.value for m in single.measurements}["dips below the last quality"] is None
 
 
@@ -240,7 +240,7 @@ def test_ghost_curve_equals_the_pixel_difference_of_real_resaves(tmp_path, quali
 
 
 def test_quantisation_tables_are_drawn(tmp_path):
-    structure = findings(jpeg(photo(128), 83), tmp_path)["JPEG structure and encoder"]
+    structure = findings(jpeg(photo(128), 83), tmp_path)["compression.structure"]
     assert structure.figures[0].title == "Quantisation tables" and structure.figures[0].media_type == "image/png"
 
 
@@ -256,10 +256,20 @@ def test_grid_origin_map_marks_a_region_pasted_from_a_jpeg_with_another_grid(tmp
     tiles = local_grids(grid)
     own = tiles.winner == 5 * 8 + 3
     assert own[2:5, 2:5].all() and not own[0, :].any()  # tiles of the vote map start 7 px into the image
-    figure = png_of(spliced, tmp_path)["Traces of an earlier JPEG compression"].figures[0]
+    figure = png_of(spliced, tmp_path)["compression.lossless_jpeg_traces"].figures[0]
     assert figure.title == "JPEG grid-origin map"
 
 
 def test_tiny_images_get_no_grid_map_and_no_error(tmp_path):
-    finding = findings(jpeg(photo(48), 90), tmp_path)["JPEG grid alignment"]
+    finding = findings(jpeg(photo(48), 90), tmp_path)["compression.grid"]
     assert finding.figures == []
+
+
+@pytest.mark.parametrize("options, level", [
+    ({}, "none"),  # baseline, standard Huffman tables: as cameras write them
+    ({"optimize": True}, "weak"),  # optimised Huffman tables: one of 25 camera originals had them
+    ({"progressive": True}, "moderate"),  # progressive: no camera original in the reference
+])
+def test_the_encoder_a_camera_would_not_use_supports_processing(tmp_path, options, level):
+    structure = findings(jpeg(photo(), 90, **options), tmp_path)["compression.structure"]
+    assert (structure.strength.value, structure.proposition.value) == (level, "processing")

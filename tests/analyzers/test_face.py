@@ -6,7 +6,6 @@ the installed package rather than copied here.
 
 from __future__ import annotations
 
-import io
 
 import cv2
 import numpy as np
@@ -39,7 +38,7 @@ def analysed(pixels: np.ndarray, tmp_path, orientation: int | None = None) -> di
     if orientation:
         exif[0x0112] = orientation
     image.save(path, "JPEG", quality=95, exif=exif)
-    return {f.title: f for f in FaceAnalyser().analyse(load_media(path), CONTEXT).findings}
+    return {f.key: f for f in FaceAnalyser().analyse(load_media(path), CONTEXT).findings}
 
 
 def test_the_face_and_its_landmarks_are_where_the_eyes_nose_and_mouth_are(astronaut):
@@ -97,17 +96,18 @@ def test_swap_generator_keeps_the_mask_as_ground_truth(astronaut):
 def test_the_analyser_reports_models_with_their_licence_and_rates_the_untouched_face_below_moderate(astronaut, tmp_path):
     pixels, _ = astronaut
     findings = analysed(pixels, tmp_path)
-    overview = findings["Faces found"]
+    overview = findings["face.faces"]
     models = {m.name: m.note for m in overview.measurements if m.name.startswith("model")}
     assert any("no commercial use" in note and "SHA-256" in note for note in models.values())
-    face = findings["Face 1: blending boundary"]
+    face = findings["face.boundary.1"]
     assert face.strength.rank < 2 and len(face.figures) == 3
 
 
-def test_a_pasted_low_resolution_face_is_rated_at_least_moderate(astronaut, tmp_path):
+@pytest.mark.parametrize("key", ["face.boundary.1", "face.blend.1"])  # the boundary measures and the learned detector
+def test_a_pasted_low_resolution_face_is_rated_at_least_moderate(astronaut, tmp_path, key):
     pixels, face = astronaut
     swapped = self_swap(pixels, face.points, generator_px=48).image
-    finding = analysed(swapped, tmp_path)["Face 1: blending boundary"]
+    finding = analysed(swapped, tmp_path)[key]
     assert finding.strength.rank >= 2, [(m.name, m.value) for m in finding.measurements]
 
 
@@ -115,13 +115,13 @@ def test_faces_are_found_in_rotated_files_through_their_exif_orientation(astrona
     pixels, _ = astronaut
     stored = np.ascontiguousarray(np.rot90(pixels, k=1))  # stored turned a quarter left; tag 6 turns it back
     findings = analysed(stored, tmp_path, orientation=6)
-    assert {m.name: m.value for m in findings["Faces found"].measurements}["faces"] == 1
+    assert {m.name: m.value for m in findings["face.faces"].measurements}["faces"] == 1
 
 
 def test_small_faces_are_not_analysable_rather_than_guessed(astronaut, tmp_path):
     pixels, _ = astronaut
     small = cv2.resize(pixels, (256, 256), interpolation=cv2.INTER_AREA)  # the face becomes 47 px wide
-    face = analysed(small, tmp_path)["Face 1: blending boundary"]
+    face = analysed(small, tmp_path)["face.boundary.1"]
     assert face.explanation.startswith("Not analysable: the face is too small") and face.strength.value == "none"
 
 
@@ -134,3 +134,67 @@ def test_a_face_turned_to_one_side_is_not_analysable(astronaut):
     points[27:36, 0] = points[0, 0] + 0.1 * (points[16, 0] - points[0, 0])  # nose next to one jaw end: a profile
     finding = _face_finding(1, DetectedFace(face.box, face.detector_score, points), pixels, load_calibration())
     assert "turned too far to one side" in finding.explanation and finding.strength.value == "none"
+
+
+def test_the_learned_detector_scores_each_face_and_is_named_with_its_hash_and_licence(astronaut, tmp_path):
+    from forensics.analyzers.face import blend_detector
+
+    pixels, _ = astronaut
+    path = tmp_path / "face.jpg"
+    Image.fromarray(pixels).save(path, "JPEG", quality=95)
+    output = FaceAnalyser().analyse(load_media(path), CONTEXT)
+    blend = {f.key: f for f in output.findings}["face.blend.1"]
+    assert blend.proposition.value == "content" and blend.strength.rank < 2
+    assert "boundary" in blend.figures[0].title
+    detector = blend_detector()
+    component = next(c for c in output.trained_components if c.sha256 == detector.sha256)
+    assert "self-blended" in component.trained_on and "research use" in component.licence
+    assert any("iBUG 300-W" in c.trained_on for c in output.trained_components)
+
+
+def test_a_face_that_fills_the_picture_is_declined_by_the_classical_measure_and_scored_by_the_detector(
+        astronaut, tmp_path):
+    pixels, face = astronaut
+    x0, y0, x1, y1 = face.box
+    crop = np.ascontiguousarray(pixels[y0 - 9:y1 + 9, x0 - 9:x1 + 9])  # a tight crop: the face and 10 % around it
+    findings = analysed(cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), tmp_path)
+    boundary, blend = findings["face.boundary.1"], findings["face.blend.1"]
+    assert boundary.strength.value == "none" and "fills the picture" in boundary.explanation
+    # The learned detector trained on such crops: it measures, says so, and stays low on this untouched face.
+    assert blend.figures and blend.strength.rank < 2
+    assert any("fills the picture" in limitation for limitation in blend.limitations)
+
+
+def test_a_face_almost_entirely_outside_the_picture_is_not_scored_by_the_detector(astronaut):
+    from dataclasses import replace
+
+    from forensics.analyzers.face import LEARNED_MAX_OUTSIDE_SHARE, _blend_finding, blend_detector, blend_levels
+
+    pixels, face = astronaut
+    x0, y0, x1, y1 = face.box
+    corner = replace(face, box=(-(x1 - x0) // 2, -(y1 - y0) // 2, (x1 - x0) // 2, (y1 - y0) // 2))  # 3/4 outside
+    detector = blend_detector()
+    finding = _blend_finding(1, corner, pixels, detector, blend_levels(detector))
+    share = next(m.value for m in finding.measurements if m.name == "share of the crop outside the picture")
+    assert share > LEARNED_MAX_OUTSIDE_SHARE
+    assert finding.strength.value == "none" and finding.score == 0 and "outside the picture" in finding.explanation
+
+
+def test_levels_calibrated_for_another_detector_are_not_applied(astronaut, tmp_path, monkeypatch):
+    import json
+
+    from forensics.analyzers import face as face_module
+
+    levels = tmp_path / "levels.json"
+    levels.write_text(json.dumps({"detector_sha256": "0" * 64, "levels": [[0.0, "strong"]],
+                                  "calibrated_on": "x", "untouched_below_weak": "95 %"}))
+    monkeypatch.setattr(face_module, "BLEND_LEVELS_FILE", levels)
+    finding = analysed(astronaut[0], tmp_path)["face.blend.1"]
+    assert finding.strength.value == "none" and "no calibrated levels" in finding.explanation
+
+
+def test_levels_read_weakest_first_in_words():
+    from forensics.analyzers.face import levels_in_words
+
+    assert levels_in_words([[0.993, "strong"], [0.939, "moderate"], [0.52, "weak"]]) == \
+        "weak from 0.52; moderate from 0.939; strong from 0.993"

@@ -22,7 +22,7 @@ from forensics.results import Status, Strength
 
 skimage_data = pytest.importorskip("skimage.data")
 CONTEXT = AnalysisContext("E001", "face.png")
-FOREHEAD = "Face 1: light on the inner face against its forehead"
+FOREHEAD = "lighting.forehead.1"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def relit(pixels: np.ndarray, points: np.ndarray, gain: float) -> np.ndarray:
 def findings(pixels: np.ndarray, tmp_path) -> dict:
     path = tmp_path / "face.png"
     Image.fromarray(pixels).save(path)
-    return {f.title: f for f in LightingAnalyser().analyse(load_media(path), CONTEXT).findings}
+    return {f.key: f for f in LightingAnalyser().analyse(load_media(path), CONTEXT).findings}
 
 
 def value(finding, name):
@@ -54,13 +54,13 @@ def value(finding, name):
 
 def test_an_untouched_face_agrees_with_its_forehead_and_is_not_flagged(astronaut, tmp_path):
     result = findings(astronaut[0], tmp_path)
-    assert set(result) == {FOREHEAD, "Light direction on the faces", "Illuminant colour"}
+    assert set(result) == {FOREHEAD, "lighting.directions", "lighting.illuminant_colour"}
     forehead = result[FOREHEAD]
     assert forehead.strength is Strength.NONE
     assert value(forehead, "difference in standard errors") < load_reference()["levels"][-1][0]
     assert "within what untouched faces show" in forehead.explanation
     # One face: directions are measured, never compared, never scored.
-    direction = result["Light direction on the faces"]
+    direction = result["lighting.directions"]
     assert direction.strength is Strength.NONE and "Fewer than two faces" in direction.explanation
     assert len(direction.figures) == 2 and len(forehead.figures) == 1
 
@@ -111,10 +111,10 @@ def test_the_face_and_lighting_analysers_share_one_detection(astronaut, tmp_path
 def test_a_face_under_a_warmer_light_than_the_rest_of_the_picture_shows_a_larger_colour_angle(astronaut, tmp_path):
     pixels, points = astronaut
     name = "face 1 against the rest of the picture (grey-edge)"
-    before = value(findings(pixels, tmp_path)["Illuminant colour"], name)
+    before = value(findings(pixels, tmp_path)["lighting.illuminant_colour"], name)
     warmer = pixels.astype(np.float32)
     x0, y0 = points.min(axis=0).astype(int) - 10
     x1, y1 = points.max(axis=0).astype(int) + 10
     warmer[y0:y1, x0:x1] *= np.array([1.0, 0.8, 0.6], np.float32)  # the face's box under an orange light
-    after = value(findings(warmer.astype(np.uint8), tmp_path)["Illuminant colour"], name)
+    after = value(findings(warmer.astype(np.uint8), tmp_path)["lighting.illuminant_colour"], name)
     assert after > before + 5

@@ -42,8 +42,8 @@ def analyse(path: Path):
     return MetadataAnalyser().analyse(load_media(path), CONTEXT)
 
 
-def by_title(output) -> dict:
-    return {f.title: f for f in output.findings}
+def by_key(output) -> dict:
+    return {f.key: f for f in output.findings}
 
 
 def values(finding) -> dict:
@@ -55,10 +55,10 @@ def test_camera_original_like_file_raises_no_indication(tmp_path):
     path = jpeg_with(tmp_path, pixels, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels)))
     output = analyse(path)
     assert [f.strength.value for f in output.findings if f.strength.value != "none"] == []
-    summary = values(by_title(output)["Metadata summary"])
+    summary = values(by_key(output)["metadata.summary"])
     assert (summary["camera make"], summary["camera model"]) == ("Acme", "Acme Cam 1")
     assert summary["EXIF thumbnail present"] is True
-    thumbnail = by_title(output)["EXIF thumbnail compared with the main image"]
+    thumbnail = by_key(output)["metadata.thumbnail"]
     assert values(thumbnail)["correlation under that transform"] > 0.95
 
 
@@ -66,7 +66,7 @@ def test_summary_values_agree_with_exifread(tmp_path):
     gps = {0x0001: (ASCII, "S"), 0x0002: (RATIONAL, [(33, 1), (51, 1), (5400, 100)]),
            0x0003: (ASCII, "E"), 0x0004: (RATIONAL, [(151, 1), (12, 1), (3000, 100)])}
     path = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif({**CAMERA, 0x0112: (SHORT, 6)}, CAPTURE, gps=gps))
-    summary = values(by_title(analyse(path))["Metadata summary"])
+    summary = values(by_key(analyse(path))["metadata.summary"])
     with open(path, "rb") as handle:
         reference = exifread.process_file(handle, details=False)
     assert summary["camera model"] == str(reference["Image Model"])
@@ -77,7 +77,7 @@ def test_summary_values_agree_with_exifread(tmp_path):
 
 def test_editor_in_software_tag_is_moderate(tmp_path):
     exif = build_exif({**CAMERA, 0x0131: (ASCII, "Adobe Photoshop 25.0 (Windows)")}, CAPTURE)
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Editing software named in the metadata"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.editing_software"]
     assert finding.strength.value == "moderate" and finding.score == 0.6
     assert values(finding) == {"EXIF Software": "Adobe Photoshop 25.0 (Windows)"}
 
@@ -85,7 +85,7 @@ def test_editor_in_software_tag_is_moderate(tmp_path):
 def test_camera_firmware_in_software_tag_is_not_an_editor(tmp_path):
     for firmware in ("5.1.1", "Ver.1.00", "BS685BWYx08237", "fw 05.15 prm 07.53", "Kodak Digital Central Lab System"):
         exif = build_exif({**CAMERA, 0x0131: (ASCII, firmware)}, CAPTURE)
-        titles = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))
+        titles = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))
         assert "Editing software named in the metadata" not in titles, firmware
 
 
@@ -99,9 +99,9 @@ def test_xmp_history_names_the_editor(tmp_path):
            b'</rdf:Description></rdf:RDF></x:xmpmeta>')
     path = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, CAPTURE), xmp=xmp)
     output = analyse(path)
-    editor = by_title(output)["Editing software named in the metadata"]
+    editor = by_key(output)["metadata.editing_software"]
     assert any(m.note == "Adobe Lightroom" for m in editor.measurements)
-    dates = by_title(output)["Date and time consistency"]
+    dates = by_key(output)["metadata.dates"]
     assert dates.strength.value == "weak" and "XMP xmp:ModifyDate" in dates.explanation
     assert any(e.group == "XMP history" and "Lightroom" in e.value for e in output.appendix)
 
@@ -111,7 +111,7 @@ def test_stable_diffusion_parameters_in_png_are_strong(tmp_path):
     info.add_text("parameters", "a photo of a cat, Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
     path = tmp_path / "gen.png"
     Image.fromarray(textured_rgb(64, 64)).save(path, pnginfo=info)
-    finding = by_title(analyse(path))["Metadata names an AI image generator"]
+    finding = by_key(analyse(path))["metadata.ai_generator"]
     assert finding.strength.value == "strong" and finding.score == 0.9
 
 
@@ -121,7 +121,7 @@ def test_compressed_png_text_is_read_and_bounded(tmp_path):
     path = tmp_path / "z.png"
     Image.fromarray(textured_rgb(32, 32)).save(path, pnginfo=info)
     output = analyse(path)
-    assert values(by_title(output)["Editing software named in the metadata"]) == {"PNG zTXt 'Software'": "GIMP 2.10.36"}
+    assert values(by_key(output)["metadata.editing_software"]) == {"PNG zTXt 'Software'": "GIMP 2.10.36"}
 
     bomb = tmp_path / "bomb.png"
     data = path.read_bytes()
@@ -138,7 +138,7 @@ def test_swapped_thumbnail_is_strong(tmp_path):
     other = np.ascontiguousarray(np.rot90(textured_rgb(640, 480, seed=9)))[::-1].copy()
     other[:, :320] = 255 - other[:, :320]
     path = jpeg_with(tmp_path, pixels, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(other)))
-    finding = by_title(analyse(path))["EXIF thumbnail compared with the main image"]
+    finding = by_key(analyse(path))["metadata.thumbnail"]
     assert finding.strength.value == "strong"
 
 
@@ -146,38 +146,46 @@ def test_mirrored_main_image_is_moderate_and_rotation_weak(tmp_path):
     pixels = textured_rgb(480, 640, seed=3)
     exif = build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels))
     mirrored = analyse(jpeg_with(tmp_path, np.ascontiguousarray(pixels[:, ::-1]), exif, name="m.jpg"))
-    finding = by_title(mirrored)["EXIF thumbnail compared with the main image"]
+    finding = by_key(mirrored)["metadata.thumbnail"]
     assert finding.strength.value == "moderate"
     assert values(finding)["best-matching transform of the main image"] == "mirrored left-right"
     rotated = analyse(jpeg_with(tmp_path, np.ascontiguousarray(np.rot90(pixels)), exif, name="r.jpg"))
-    assert by_title(rotated)["EXIF thumbnail compared with the main image"].strength.value == "weak"
+    assert by_key(rotated)["metadata.thumbnail"].strength.value == "weak"
 
 
 def test_modify_date_after_capture_and_future_date_are_weak(tmp_path):
     exif = build_exif({**CAMERA, 0x0132: (ASCII, "2024:05:03 09:00:00")}, CAPTURE)
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Date and time consistency"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.dates"]
     assert finding.strength.value == "weak" and "1.9 days" not in finding.explanation and "after the photo" in finding.explanation
     future = build_exif(CAMERA, {0x9003: (ASCII, "2031:01:01 00:00:00")})
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), future, name="f.jpg")))["Date and time consistency"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), future, name="f.jpg")))["metadata.dates"]
     assert "after the file was received" in finding.explanation
 
 
 def test_android_placeholder_digitized_date_is_not_an_inconsistency(tmp_path):
     exif = build_exif(CAMERA, {0x9003: (ASCII, "2024:05:01 10:00:00"), 0x9004: (ASCII, "2002:12:08 12:00:00")})
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Date and time consistency"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.dates"]
     assert finding.strength.value == "none"
 
 
 def test_exif_size_mismatch_is_weak(tmp_path):
     exif = build_exif(CAMERA, {**CAPTURE, 0xA002: (SHORT, 4000), 0xA003: (SHORT, 3000)})
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Image size differs from the size recorded in EXIF"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.exif_size"]
     assert values(finding) == {"EXIF width x height": [4000, 3000], "actual width x height": [80, 60]}
 
 
-def test_no_metadata_is_an_observation(tmp_path):
+def test_a_jpeg_without_camera_metadata_weakly_supports_processing_and_nothing_else(tmp_path):
     output = analyse(jpeg_with(tmp_path, textured_rgb(60, 80)))
-    assert by_title(output)["No camera metadata"].strength.value == "none"
-    assert all(f.strength.value == "none" for f in output.findings)
+    assert by_key(output)["metadata.summary"].strength.value == "none"
+    stripped = by_key(output)["metadata.stripped"]
+    assert (stripped.strength.value, stripped.proposition.value) == ("weak", "processing")
+    assert all(f.strength.value == "none" for f in output.findings if f.key != "metadata.stripped")
+
+
+def test_a_png_without_metadata_is_not_called_stripped(tmp_path):
+    path = tmp_path / "plain.png"
+    Image.fromarray(textured_rgb(60, 80)).save(path)
+    assert "metadata.stripped" not in by_key(analyse(path))
 
 
 def test_corrupt_exif_gives_warnings_not_a_crash(tmp_path):
@@ -198,7 +206,7 @@ def test_video_container_encoder_is_reported(video_file):
     media = load_media(video_file)
     output = MetadataAnalyser().analyse(media, CONTEXT)
     # OpenCV writes AVI through FFmpeg's libavformat, which names itself "Lavf..." in the container.
-    finding = by_title(output)["Editing or conversion software named in the container"]
+    finding = by_key(output)["metadata.container_software"]
     assert finding.strength.value == "moderate"
     assert any(m.value.startswith("Lavf") for m in finding.measurements)
     assert not any(e.name == "complete_name" for e in output.appendix)  # the case's own path is not evidence
@@ -208,7 +216,7 @@ def test_video_container_encoder_is_reported(video_file):
 def test_corpus_editor_files_are_flagged_and_firmware_files_are_not():
     folder = CORPUS / "metadata" / "metadata-extractor" / "jpg"
     for name in ("Photoshop (2).jpg", "Issue 525.jpg", "issue 121.jpg"):
-        assert "Editing software named in the metadata" in by_title(analyse(folder / name)), name
+        assert "metadata.editing_software" in by_key(analyse(folder / name)), name
     for name in ("Apple iPhone 4S.jpg", "Nikon D40.jpg", "Canon EOS 30D (4).jpg", "Samsung GT-I9000 (Galaxy S).jpg"):
         output = analyse(folder / name)
         assert all(f.strength.rank < 2 for f in output.findings), name
@@ -228,7 +236,7 @@ def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
     held = {c for entry in camera_signatures().values() if entry["ijg_quality"] is None for c in entry["cameras"]}
     assert "NIKON D40" in held  # a camera whose originals we hold, with its own (non-IJG) tables
     exif = build_exif({0x010F: (ASCII, "NIKON CORPORATION"), 0x0110: (ASCII, "NIKON D40")}, CAPTURE)
-    finding = by_title(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["Camera make/model compared with the JPEG quantisation tables"]
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.camera_tables"]
     assert finding.strength.value == "weak"
     assert values(finding)["verdict"] == "inconsistent" and values(finding)["IJG quality (exact match)"] == 92
 
@@ -243,7 +251,7 @@ def test_mpo_image_count_agrees_with_pillow():
             media = load_media(path)
         except (SyntaxError, OSError, BadInputError):
             continue
-        summary = values(by_title(MetadataAnalyser().analyse(media, CONTEXT))["Metadata summary"])
+        summary = values(by_key(MetadataAnalyser().analyse(media, CONTEXT))["metadata.summary"])
         assert summary["images in the multi-picture (MPO) file"] == expected, path.name
         compared += 1
     assert compared >= 3

@@ -2,9 +2,11 @@
 
 import json
 
+import pytest
+
 from forensics.analyzers import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, discover, run_analysers
 from forensics.media import load_media
-from forensics.results import Finding, Status, Strength
+from forensics.results import Finding, Proposition, Status, Strength
 
 CONTEXT = AnalysisContext(exhibit_id="E001", original_name="photo.jpg")
 
@@ -35,7 +37,9 @@ class Counting(Analyser):
     name, version, kinds, description = "counting", "0.1", frozenset({"image"}), "reports the pixel count"
 
     def analyse(self, media, context):
-        return AnalyserOutput([Finding("Pixels", "count", Strength.NONE, 0.0, "count", "none")])
+        return AnalyserOutput([Finding(key="counting.pixels", proposition=Proposition.PROCESSING, title="Pixels",
+                                       explanation="count", strength=Strength.NONE, score=0.0, method="count",
+                                       reference="none")])
 
 
 class VideoOnly(Analyser):
@@ -105,3 +109,20 @@ def test_tampering_analyser_stops_the_case_run_and_is_logged(tmp_path, jpeg_file
             workflow.analyse_exhibit(case, record, "a", "test")
         assert case.events()[-1].action == "analysis.failed"
         assert any("changed since intake" in p for p in case.verify().problems)
+
+
+@pytest.mark.parametrize("fixture", ["jpeg_file", "png_file", "video_file"])
+def test_every_finding_has_a_unique_key_under_its_analyser_and_a_proposition(fixture, request):
+    media = load_media(request.getfixturevalue(fixture))
+    for result in run_analysers(media, CONTEXT):
+        keys = [f.key for f in result.findings]
+        assert len(keys) == len(set(keys)), result.name
+        assert all(key.startswith(result.name + ".") for key in keys), (result.name, keys)
+        assert all(f.proposition.value in ("processing", "content") for f in result.findings)
+
+
+def test_every_analyser_records_json_serialisable_parameters():
+    import json
+
+    for cls in discover():
+        json.dumps(cls().parameters())

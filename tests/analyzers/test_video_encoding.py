@@ -38,7 +38,7 @@ def clips(tmp_path_factory):
 def analyse(path: Path):
     result = run_analysers(load_media(path), AnalysisContext("E001", path.name), [VideoEncodingAnalyser])[0]
     assert result.status is Status.RAN, result.reason
-    return {finding.title: finding for finding in result.findings}
+    return {finding.key: finding for finding in result.findings}
 
 
 def value(finding, name):
@@ -56,7 +56,7 @@ def test_packets_and_container_facts_match_what_was_encoded(clips):
 
 
 def test_groups_of_pictures_are_counted(clips):
-    groups = analyse(clips["single"])["Frame types and groups of pictures"]
+    groups = analyse(clips["single"])["video_encoding.frame_types"]
     i_frames, p_frames, b_frames = value(groups, "I / P / B frames")
     assert i_frames == 5 and i_frames + p_frames + b_frames == FRAMES
     assert b_frames > 0
@@ -65,7 +65,7 @@ def test_groups_of_pictures_are_counted(clips):
 
 
 def test_a_single_encoding_is_not_flagged(clips):
-    test = analyse(clips["single"])["Periodic traces of an earlier encoding"]
+    test = analyse(clips["single"])["video_encoding.periodicity"]
     assert test.strength is Strength.NONE
 
 
@@ -74,22 +74,22 @@ PERIOD = "candidate period of an earlier encoding"
 
 
 def test_a_second_encoding_shows_the_first_ones_groups(clips):
-    test = analyse(clips["double"])["Periodic traces of an earlier encoding"]
+    test = analyse(clips["double"])["video_encoding.periodicity"]
     assert test.strength.rank >= Strength.WEAK.rank
     assert value(test, PERIOD) == 12
 
 
 def test_a_cut_before_the_second_encoding_leaves_the_same_period(clips):
-    cut = analyse(clips["cut"])["Periodic traces of an earlier encoding"]
-    single = analyse(clips["single"])["Periodic traces of an earlier encoding"]
+    cut = analyse(clips["cut"])["video_encoding.periodicity"]
+    single = analyse(clips["single"])["video_encoding.periodicity"]
     assert abs(value(cut, PERIOD) - 12) <= 1
     assert value(cut, STATISTIC) > value(single, STATISTIC) + 3
 
 
 def test_an_intra_only_stream_is_not_tested(video_file):
     findings = analyse(video_file)
-    assert findings["Periodic traces of an earlier encoding"].explanation.startswith("Not tested")
-    assert "Every frame is a keyframe" in findings["Frame types and groups of pictures"].explanation
+    assert findings["video_encoding.periodicity"].explanation.startswith("Not tested")
+    assert "Every frame is a keyframe" in findings["video_encoding.frame_types"].explanation
 
 
 def remuxed_with_tags(source: Path, target: Path, tags: dict[str, str]) -> Path:
@@ -110,7 +110,7 @@ def remuxed_with_tags(source: Path, target: Path, tags: dict[str, str]) -> Path:
 
 def test_a_claimed_phone_whose_track_ffmpeg_wrote_is_pointed_out(clips, tmp_path):
     claimed = remuxed_with_tags(clips["single"], tmp_path / "claimed.mp4", {"com.apple.quicktime.make": "Apple"})
-    finding = analyse(claimed)["Track written by other software than the device the container names"]
+    finding = analyse(claimed)["video_encoding.handler"]
     assert finding.strength is Strength.MODERATE
     assert value(finding, "track handler") == "VideoHandler"
     assert value(finding, "handler written by") == "FFmpeg"

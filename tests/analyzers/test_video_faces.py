@@ -60,10 +60,15 @@ def measurement(finding, name):
     return next(m.value for m in finding.measurements if m.name == name)
 
 
+def by_key(result) -> dict:
+    return {f.key: f for f in result.findings}
+
+
 def test_the_face_is_followed_through_every_sampled_frame(untouched_clip):
     shares = []
     result = analyse(untouched_clip, progress=shares.append)
-    overview, *tracks = result.findings
+    overview = by_key(result)["video_faces.tracks"]
+    tracks = [f for f in result.findings if f.key.startswith("video_faces.track.")]
     assert len(tracks) == 1
     assert measurement(overview, "frames sampled") == FRAMES // 2  # 20 fps sampled at the 10-per-second cap
     assert measurement(tracks[0], "frames scored") == 8  # 4 a second over 2 s
@@ -72,9 +77,20 @@ def test_the_face_is_followed_through_every_sampled_frame(untouched_clip):
 
 
 def test_an_untouched_clip_scores_low(untouched_clip):
-    track = analyse(untouched_clip).findings[1]
-    assert track.strength.value == "none"
-    assert track.score < 0.5
+    findings = by_key(analyse(untouched_clip))
+    for key in ("video_faces.track.1", "video_faces.blend.1"):
+        assert findings[key].strength.value == "none", key
+        assert findings[key].score < 0.5, key
+
+
+def test_the_learned_detector_follows_the_track_and_shows_where_it_sees_the_blend(half_swapped_clip):
+    result = analyse(half_swapped_clip)
+    blend = by_key(result)["video_faces.blend.1"]
+    assert measurement(blend, "frames scored") == 4  # twice a second over 2 s
+    highest = float(measurement(blend, "frames with the highest outputs").split(" s:")[0])
+    assert highest >= FRAMES / FPS / 2 - 1e-6  # in the swapped half
+    assert "boundary map" in blend.figures[0].title
+    assert any("self-blended" in c.trained_on for c in result.trained_components)
 
 
 def test_a_face_replaced_halfway_shows_in_the_second_half(half_swapped_clip):
@@ -88,7 +104,7 @@ def test_a_face_replaced_halfway_shows_in_the_second_half(half_swapped_clip):
     first = [p for t, p in samples if t < FRAMES / FPS / 2 - 0.05]
     second = [p for t, p in samples if t >= FRAMES / FPS / 2]
     assert np.median(second) > np.median(first) + 0.2
-    finding = analyse(half_swapped_clip).findings[1]
+    finding = by_key(analyse(half_swapped_clip))["video_faces.track.1"]
     low, high = measurement(finding, "1-s median score, lowest / highest")
     assert high - low > 0.2
     top_times = [float(entry.split(" s:")[0]) for entry in measurement(finding, "frames with the highest scores").split("; ")]
@@ -96,7 +112,7 @@ def test_a_face_replaced_halfway_shows_in_the_second_half(half_swapped_clip):
 
 
 def test_eye_and_jitter_measures_are_reported(untouched_clip):
-    track = analyse(untouched_clip).findings[1]
+    track = by_key(analyse(untouched_clip))["video_faces.track.1"]
     assert 0.15 < measurement(track, "eye aspect ratio, median") < 0.45
     assert measurement(track, "eye closures") == 0  # a still portrait: the eyes never close
     assert measurement(track, "landmark jitter, median") < 5.0  # % of the eye distance

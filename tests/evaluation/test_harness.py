@@ -13,6 +13,16 @@ def outcome(label: int, level: int, kind: str) -> CaseOutcome:
     return CaseOutcome(EvalCase(Path("x.jpg"), label, kind, "test"), score=level / 3, level=level, seconds=0.01)
 
 
+def test_rates_are_given_per_split_and_the_top_level_is_the_validation_split():
+    evaluation = AnalyserEvaluation("metadata", "1.0.0", "edited?")
+    calibration = [CaseOutcome(EvalCase(Path("c.jpg"), label, "kind", "test", "calibration"), score=label, level=3 * label,
+                               seconds=0.01) for label in (0, 1)]
+    evaluation.outcomes = calibration + [outcome(1, 0, "re-saved"), outcome(0, 1, "original")]
+    summary = evaluation.summary(seed=0)
+    assert summary["calibration"]["auc"]["value"] == 1.0 and summary["auc"]["value"] == 0.0
+    assert {k["split"] for k in summary["by_kind"]} == {"calibration", "validation"}
+
+
 def test_summary_counts_and_rates_from_known_outcomes():
     evaluation = AnalyserEvaluation("metadata", "1.0.0", "edited?")
     evaluation.outcomes = [outcome(1, 2, "re-saved"), outcome(1, 1, "re-saved"), outcome(1, 3, "spliced"),
@@ -45,10 +55,13 @@ def test_shipped_error_rates_cover_the_metadata_analyser():
 def test_metadata_evaluation_runs_end_to_end_on_the_corpus(tmp_path, capsys):
     assert run(CORPUS, tmp_path / "out", tmp_path / "cache", 0, ship=False, analysers=["metadata"]) == 0
     written = json.loads((tmp_path / "out" / "error_rates.json").read_text())["analysers"]["metadata"]
-    assert written["negatives"] >= 20 and written["positives"] >= 100
-    assert written["auc"]["value"] > 0.8
-    assert written["levels"]["moderate"]["fpr"]["value"] <= 0.1
-    assert "true-positive rate" in capsys.readouterr().out
+    calibration = written["calibration"]
+    assert calibration["negatives"] >= 20 and calibration["positives"] >= 100 and calibration["auc"]["value"] > 0.8
+    assert written["proposition"] == "processing" and "other collections" in written["data"]["validation"]
+    if written["negatives"]:  # the validation collections are present
+        assert written["levels"]["moderate"]["fpr"]["value"] <= 0.1
+    output = capsys.readouterr().out
+    assert "calibration (" in output and "validation (" in output
 
 
 def test_bench_quick_runs(run_cli):

@@ -97,4 +97,44 @@ def test_report_cites_the_shipped_error_rates(tmp_path, jpeg_file):
     with analysed_case(tmp_path, jpeg_file) as case:
         text = pdf_text(render_pdf(replace(report_input(case), error_rates=rates))).replace("\n", " ")
     assert "Known error rates" in text
-    assert f"Cases: {rates['analysers']['metadata']['cases']}" in text
+    metadata = rates["analysers"]["metadata"]
+    assert f"{metadata['positives']} / {metadata['negatives']}" in text  # the validation column's cases
+    assert "Validation: " + metadata["data"]["validation"][:40] in text
+    assert "Conclusion on processing" in text
+
+
+def test_the_declaration_names_every_trained_component_the_results_used(tmp_path, jpeg_file):
+    import dataclasses
+
+    from forensics.results import TrainedComponent
+
+    with analysed_case(tmp_path, jpeg_file) as case:
+        report = report_input(case)
+    # The textured test photo has no face: the only trained component that ran is the HOG face detector.
+    used = {c.name for e in report.document.evidence for a in e.analysers for c in a.trained_components}
+    assert len(used) == 1 and "HOG" in next(iter(used))
+    def declarations(html: str) -> str:
+        start = html.index("9. Examiner, review and declarations")
+        return html[start:html.index("</section>", start)]
+
+    html = declarations(render_html(report))
+    assert "No trained model was used" not in html and "HOG frontal face detector" in html
+    component = TrainedComponent("test network", "neural network", "test data", "test licence", "n.onnx", "ab" * 32)
+    evidence = report.document.evidence[0]
+    analysers = [dataclasses.replace(a, trained_components=[component] if a.name == "face" else [])
+                 for a in evidence.analysers]
+    document = dataclasses.replace(report.document, evidence=[dataclasses.replace(evidence, analysers=analysers)])
+    html = declarations(render_html(dataclasses.replace(report, document=document)))
+    assert "test network" in html and "test licence" in html and "HOG frontal face detector" not in html
+    nothing = [dataclasses.replace(a, trained_components=[]) for a in evidence.analysers]
+    document = dataclasses.replace(report.document, evidence=[dataclasses.replace(evidence, analysers=nothing)])
+    assert "No trained model was used in this examination" in render_html(dataclasses.replace(report, document=document))
+
+
+def test_the_summary_concludes_on_processing_and_content_separately(tmp_path, jpeg_file):
+    with analysed_case(tmp_path, jpeg_file) as case:
+        html = render_html(report_input(case))
+    summary = html[html.index("1. Summary"):html.index("2. Scope")]
+    assert "Processing" in summary and "Content" in summary
+    # The test photo was saved by Pillow with no metadata: processing is weakly supported, content not at all.
+    assert "No camera metadata in a JPEG" in summary
