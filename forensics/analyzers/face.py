@@ -334,6 +334,8 @@ def _blend_finding(number: int, face: DetectedFace, image: np.ndarray, detector:
     base = [Measurement("face box width", x1 - x0, "pixels")]
     limitations = ["The detector finds blending: a fully synthetic picture, or a face re-enacted or generated without "
                    "pasting it into a photo, leaves no blend to find.",
+                   "A face enlarged from a small or blurred picture looks like a generator's low-resolution output: "
+                   "in the evaluation a few untouched 150-pixel web photos of this kind reached moderate.",
                    f"The weights are under this licence: {detector.card.get('weights_licence', 'see the model card').rstrip('.')}."]
     if x1 - x0 < MIN_BLEND_FACE_PX:
         return Finding(key=f"face.blend.{number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE,
@@ -371,7 +373,8 @@ def _blend_finding(number: int, face: DetectedFace, image: np.ndarray, detector:
     else:
         explanation = (f"The learned detector sees traces of a face blended into the photo (output {result.probability:.2f}, "
                        f"{strength.value} level). The map shows where it locates the boundary. Heavy retouching or "
-                       "beautifying filters, make-up and unusual lighting can also raise it.")
+                       "beautifying filters, make-up, unusual lighting and a face enlarged from a small or blurred "
+                       "picture (which resembles a generator's low-resolution output) can also raise it.")
     boundary = cv2.resize(result.boundary, (crop.pixels.shape[1], crop.pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     figure = heat_map_figure(
         f"Face {number}: where the learned detector sees a blending boundary",
