@@ -8,7 +8,7 @@
    classical measures decline them) and how many lie too far outside the picture for the detector too.
 3. Real deepfakes made by others: the corpus's MesoNet samples and, when present, the Celeb-DF v2 frames of
    the data set's own figures (``--validation``, default ``~/.cache/forensics/validation/celeb-df-demo``, with
-   its MANIFEST.json). Raw outputs again, as these are face crops.
+   its MANIFEST.json): face crops, scored as the analysers score them.
 4. Where the boundary map points: on the feathered swaps, the map's cells above one half against the cells
    through which the true blend boundary (the swap mask's 0.5 level) runs.
 5. Speed through ``cv2.dnn``: milliseconds per face on one and on two threads.
@@ -95,7 +95,7 @@ def controlled(corpus: Path, levels: dict | None) -> None:
 def tight(corpus: Path, levels: dict | None) -> None:
     detector = default_blend_detector()
     photos = face_photos(corpus, "test")
-    raw: dict[str, list[float]] = {"untouched": [], "swapped": []}
+    outputs: dict[str, list[float]] = {"untouched": [], "swapped": []}
     declined = 0
     for index, photo in enumerate(photos):
         donor = photos[(index + 1) % len(photos)]
@@ -107,12 +107,12 @@ def tight(corpus: Path, levels: dict | None) -> None:
                 continue
             result = detector.score(crop, box)
             declined += result.crop.outside_share > LEARNED_MAX_OUTSIDE_SHARE
-            raw[name].append(result.probability)
-    print("2. Tight crops (face box and 10 % around it) of the held-out faces; raw outputs, the analysers decline "
-          f"{declined} of {sum(map(len, raw.values()))} as mostly outside the picture")
-    print(_levels_line("untouched, raw", raw["untouched"], levels))
-    print(_levels_line("swapped (feathered), raw", raw["swapped"], levels))
-    print(_auc_line("swapped vs untouched, raw", raw["swapped"], raw["untouched"]))
+            outputs[name].append(result.probability)
+    print("2. Tight crops (face box and 10 % around it) of the held-out faces; the analysers decline "
+          f"{declined} of {sum(map(len, outputs.values()))} as mostly outside the picture")
+    print(_levels_line("untouched", outputs["untouched"], levels))
+    print(_levels_line("swapped (feathered)", outputs["swapped"], levels))
+    print(_auc_line("swapped vs untouched", outputs["swapped"], outputs["untouched"]))
 
 
 def real_deepfakes(corpus: Path, validation: Path, levels: dict | None) -> None:
@@ -122,7 +122,7 @@ def real_deepfakes(corpus: Path, validation: Path, levels: dict | None) -> None:
     if manifest.is_file():
         items += [(validation / item["file"], item["label"] == "fake", "Celeb-DF v2 figures")
                   for item in json.loads(manifest.read_text())["items"]]
-    print("3. Real deepfakes made by others (face crops; raw outputs, and how many the analysers would decline)")
+    print("3. Real deepfakes made by others (face crops, and how many the analysers would decline)")
     for source in dict.fromkeys(s for *_, s in items):
         fake, real, declined, missed = [], [], 0, 0
         for path, is_fake, item_source in items:
@@ -138,10 +138,10 @@ def real_deepfakes(corpus: Path, validation: Path, levels: dict | None) -> None:
             (fake if is_fake else real).append(result.probability)
         print(f"  {source}: {len(fake)} fake, {len(real)} real faces found ({missed} without a face found); "
               f"{declined} declined as mostly outside the picture")
-        print(_levels_line(f"{source}: fake, raw", fake, levels))
-        print(_levels_line(f"{source}: real, raw", real, levels))
+        print(_levels_line(f"{source}: fake", fake, levels))
+        print(_levels_line(f"{source}: real", real, levels))
         if fake and real:
-            print(_auc_line(f"{source}: fake vs real, raw", fake, real))
+            print(_auc_line(f"{source}: fake vs real", fake, real))
 
 
 def speed() -> None:
