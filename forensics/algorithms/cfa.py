@@ -57,15 +57,15 @@ def green_lattice_variances(green: np.ndarray, window_sigma_px: float = 2.0) -> 
 
 
 def lattice_blocks(rgb: np.ndarray, block_px: int = 32, min_error_variance: float = 1.0,
-                   max_saturated_share: float = 0.5) -> LatticeBlocks:
+                   max_saturated_share: float = 0.5, window_sigma_px: float = 2.0) -> LatticeBlocks:
     """Block-wise CFA feature of an RGB uint8 picture (Ferrara et al. 2012's geometric-mean ratio).
 
     A block is usable when the mean error variance of both lattices reaches ``min_error_variance`` (grey
     levels squared: flat areas carry no trace) and at most ``max_saturated_share`` of its green values are
-    clipped (below 4 or above 251).
+    clipped (below 4 or above 251). ``window_sigma_px`` is the Gaussian window of the local error variances.
     """
     green = rgb[:, :, 1]
-    even, odd = green_lattice_variances(green)
+    even, odd = green_lattice_variances(green, window_sigma_px)
     rows, columns = green.shape[0] // block_px, green.shape[1] // block_px
 
     def block_mean(values: np.ndarray) -> np.ndarray:
@@ -118,12 +118,14 @@ def relative_colour_trace(blocks: LatticeBlocks, min_trace: float = 0.1) -> np.n
     return blocks.colour_log_ratio / trace if trace >= min_trace else np.ones_like(blocks.colour_log_ratio)
 
 
-def blocks_below(blocks: LatticeBlocks, share_of_trace: float, colour_too: bool = False) -> np.ndarray:
+def blocks_below(blocks: LatticeBlocks, share_of_trace: float, colour_too: bool = False,
+                 min_colour_trace: float = 0.1) -> np.ndarray:
     """Usable blocks whose relative (green) trace is under ``share_of_trace`` (and, with ``colour_too``, whose
-    relative red/blue trace is too); isolated blocks are dropped and one-block gaps filled (3x3 median)."""
+    relative red/blue trace is too, see ``relative_colour_trace``); isolated blocks are dropped and one-block
+    gaps filled (3x3 median)."""
     below = (relative_trace(blocks) < share_of_trace) & blocks.usable
     if colour_too:
-        below &= relative_colour_trace(blocks) < share_of_trace
+        below &= relative_colour_trace(blocks, min_colour_trace) < share_of_trace
     return cv2.medianBlur(below.astype(np.uint8), 3).astype(bool)
 
 

@@ -60,7 +60,10 @@ def zeros_per_block_position(luma: np.ndarray) -> np.ndarray:
     return counts
 
 
-def central_window(plane: np.ndarray, side: int = 1024) -> np.ndarray:
+WINDOW_PX = 1024  # side of the central window the grid and non-aligned measures examine (bounded time and memory)
+
+
+def central_window(plane: np.ndarray, side: int = WINDOW_PX) -> np.ndarray:
     """A central ``side`` x ``side`` window whose top-left corner is on the image's own 8x8 grid."""
     height, width = plane.shape[:2]
     top = ((height - min(height, side)) // 2) // 8 * 8

@@ -15,10 +15,17 @@ from forensics.results import Figure, Finding, Measurement, Proposition, Strengt
 
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})
 BLOCK_PX = 32
+# A block is usable when both lattices' mean prediction-error variance reaches MIN_ERROR_VARIANCE grey levels
+# squared (flat areas carry no pattern) and at most MAX_SATURATED_SHARE of its green values are clipped; the
+# local variances are taken over a Gaussian window of WINDOW_SIGMA_PX (Ferrara et al. 2012).
+MIN_ERROR_VARIANCE = 1.0
+MAX_SATURATED_SHARE = 0.5
+WINDOW_SIGMA_PX = 2.0
 # Below this picture trace (median block log ratio) there is no demosaicing pattern to compare regions with:
 # pictures never demosaiced measured 0.001-0.014, pictures demosaiced by OpenCV's bilinear, VNG and edge-aware
 # methods 0.38-7.3 (`python -m forensics.evaluation.calibrate_cfa`, training half).
 MIN_TRACE = 0.3
+MIN_COLOUR_TRACE = 0.1  # below this red/blue picture trace, regions are judged on the green pattern alone
 # Relative trace under which a block lacks the pattern (missing or shifted: in green and in red/blue), and under
 # which its green pattern is shifted.
 MISSING_BELOW = 0.25
@@ -55,7 +62,7 @@ def cfa_regions(blocks: LatticeBlocks) -> list[CfaRegion]:
     """The largest regions lacking the picture's pattern and with it shifted (call only when a trace exists)."""
     regions = []
     for kind, below, colour_too in (("missing", MISSING_BELOW, True), ("shifted", SHIFTED_BELOW, False)):
-        mask = blocks_below(blocks, below, colour_too)
+        mask = blocks_below(blocks, below, colour_too, MIN_COLOUR_TRACE)
         cells, box = largest_region(mask)
         regions.append(CfaRegion(kind, mask, cells / mask.size, box))
     return regions
@@ -70,7 +77,8 @@ class CfaAnalyser(Analyser):
                    "(demosaicing) pattern is missing or shifted.")
 
     def parameters(self) -> dict:
-        return {"block_px": BLOCK_PX, "min_trace": MIN_TRACE, "missing_below": MISSING_BELOW,
+        return {"block_px": BLOCK_PX, "min_error_variance": MIN_ERROR_VARIANCE, "max_saturated_share": MAX_SATURATED_SHARE,
+                "window_sigma_px": WINDOW_SIGMA_PX, "min_trace": MIN_TRACE, "min_colour_trace": MIN_COLOUR_TRACE, "missing_below": MISSING_BELOW,
                 "shifted_below": SHIFTED_BELOW,
                 **{f"levels_{kind}": [[share, level.value] for share, level in levels] for kind, levels in LEVELS.items()}}
 
@@ -82,7 +90,7 @@ class CfaAnalyser(Analyser):
             raise NotApplicable(f"the picture is not stored as RGB colour ({media.mode}): no green channel to test")
         if min(media.pixels.shape[:2]) < 3 * BLOCK_PX:
             raise NotApplicable(f"the picture is smaller than {3 * BLOCK_PX} px on a side")
-        blocks = lattice_blocks(media.pixels, BLOCK_PX)
+        blocks = lattice_blocks(media.pixels, BLOCK_PX, MIN_ERROR_VARIANCE, MAX_SATURATED_SHARE, WINDOW_SIGMA_PX)
         trace = picture_trace(blocks)
         if abs(trace) < MIN_TRACE:
             return AnalyserOutput(findings=[_no_trace_finding(trace, blocks.usable.mean())])

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.dct import luminance
-from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, analyse_double_jpeg
+from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, MODES as ALIGNED_MODES, analyse_double_jpeg
 from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, requantisation_error
-from forensics.algorithms.jpeg_grid import TILE_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
+from forensics.algorithms.jpeg_grid import TILE_PX, WINDOW_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
 from forensics.algorithms.nonaligned_jpeg import MODES as NONALIGNED_MODES
@@ -32,6 +32,7 @@ GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38
 ELA_QUALITY = 90
 ELA_SCALE = 8.0  # 8-bit levels at the top of the map's colour scale
 STANDARD_HUFFMAN_AC_LUMA = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125]  # ITU-T T.81 Table K.5 (BITS)
+MAX_FIRST_STEP = 40  # largest earlier quantisation step searched by the aligned double-JPEG test
 # The untouched camera and phone originals (``forensics.evaluation.originals``) of the corpus's
 # metadata-extractor-images, the calibration data: none is progressive, one (Oppo R7 Plus) has optimised Huffman
 # tables. ``python -m forensics.evaluation.encoder_survey`` prints them, and the validation originals apart.
@@ -62,14 +63,16 @@ class CompressionAnalyser(Analyser):
                    "JPEG grid alignment, error-level map.")
 
     def parameters(self) -> dict:
-        return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": 9,
-                "histogram_range": HISTOGRAM_RANGE, "grid_window_px": 1024, "grid_min_share": GRID_SHARE,
-                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": 1024, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE}
+        return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": len(ALIGNED_MODES), "max_first_step": MAX_FIRST_STEP,
+                "histogram_range": HISTOGRAM_RANGE, "grid_window_px": WINDOW_PX, "grid_tile_px": TILE_PX, "grid_min_share": GRID_SHARE,
+                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": WINDOW_PX, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE,
+                "encoder_reference_originals": ENCODER_REFERENCE_ORIGINALS,
+                "encoder_optimised_originals": ENCODER_OPTIMISED_ORIGINALS}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
             raise NotApplicable("the image's pixels could not be decoded")
-        window_luma = luminance(central_window(media.pixels))  # window first: bounded memory
+        window_luma = luminance(central_window(media.pixels, WINDOW_PX))  # window first: bounded memory
         grid = detect_grid(window_luma + 128.0)
         if media.file_type.format != "JPEG" or not media.data:
             return AnalyserOutput(findings=[_lossless_grid_finding(grid, media)])
@@ -84,7 +87,7 @@ class CompressionAnalyser(Analyser):
         table = structure.quantisation_tables[0]
         preview = reduce(media.pixels)  # every map is drawn over the same reduced copy
         findings = [_structure_finding(structure, coefficients)]
-        findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table), preview))
+        findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table, MAX_FIRST_STEP), preview))
         findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media, preview))
         quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
         findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview))
@@ -227,7 +230,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
         Measurement("strongest candidate earlier grid (dx, dy)", list(evidence.shift), "pixels, modulo 8"),
         Measurement("its score", round(evidence.score, 2), "robust z units"),
         Measurement("best score among its mirror shifts", round(evidence.mirror_score, 2), "robust z units"),
-        Measurement("blocks per shift", evidence.blocks, note="central window of up to 1024 x 1024 pixels"),
+        Measurement("blocks per shift", evidence.blocks, note=f"central window of up to {WINDOW_PX} x {WINDOW_PX} pixels"),
         Measurement("estimated earlier steps (DC and lowest AC modes)",
                     [evidence.steps.get(m) for m in NONALIGNED_MODES] if strength is not Strength.NONE else None),
         Measurement("earlier quality, if IJG tables were used", _ranges(consistent) or None
@@ -279,7 +282,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
             "a crop by 4 (modulo 8) pixels in either direction is missed.",
             "A final save at low quality (below about 80) blurs the earlier lattice; resizing or rotating between the "
             "saves erases it.",
-            "Measured on a central window of up to 1024 x 1024 pixels.",
+            f"Measured on a central window of up to {WINDOW_PX} x {WINDOW_PX} pixels.",
         ],
     )
 
@@ -343,7 +346,7 @@ def _grid_map_figures(grid: GridDetection, tiles: LocalGrids, media: Media) -> l
         return []  # the window is smaller than one tile
     own = grid.origin[1] * 8 + grid.origin[0]
     values = np.where(tiles.differing(own), 0.0, np.where((tiles.winner == own) & (tiles.log10_nfa < 0), 1.0, 0.5))
-    window = central_window(media.pixels)
+    window = central_window(media.pixels, WINDOW_PX)
     shown = window[7 : 7 + values.shape[0] * TILE_PX, 7 : 7 + values.shape[1] * TILE_PX]  # the vote map's extent
     return [heat_map_figure(
         "JPEG grid-origin map",
@@ -354,7 +357,7 @@ def _grid_map_figures(grid: GridDetection, tiles: LocalGrids, media: Media) -> l
 
 
 _GRID_LIMITATIONS = [
-    "Measured on a central window of up to 1024 x 1024 pixels; a region outside it is not examined.",
+    f"Measured on a central window of up to {WINDOW_PX} x {WINDOW_PX} pixels; a region outside it is not examined.",
     "The per-tile grids are shown, not scored: in our evaluation they marked a region pasted from another JPEG in 12 of "
     "51 composites saved at quality 97 and none saved at 90, and one of 51 single saves at quality 75 showed such tiles.",
     "Strong resizing or blurring after the earlier compression erases the grid; its absence proves nothing.",

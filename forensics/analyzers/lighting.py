@@ -131,6 +131,7 @@ class LightingAnalyser(Analyser):
         reference = load_reference()
         return {"depth_fractions": list(DEPTH_FRACTIONS), "forehead_fraction": FOREHEAD_FRACTION,
                 "skin_chroma": SKIN_CHROMA, "cells": CELLS, "determined_degrees": DETERMINED_DEGREES,
+                "colour_block_px": COLOUR_BLOCK_PX,
                 "reference": reference["built"] if reference else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:

@@ -74,7 +74,7 @@ class MetadataAnalyser(Analyser):
         return {
             "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
-            "aspect_tolerance": ASPECT_TOLERANCE,
+            "aspect_tolerance": ASPECT_TOLERANCE, "max_appendix_value_chars": MAX_APPENDIX_VALUE,
         }
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:

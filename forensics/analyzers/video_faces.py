@@ -272,7 +272,10 @@ class VideoFacesAnalyser(Analyser):
                 "levels": reference["levels"] if reference else None, "score_every_s": SCORE_EVERY_S,
                 "blend_every_s": BLEND_EVERY_S, "min_blend_measured": MIN_BLEND_MEASURED,
                 "blend_detector_sha256": detector.sha256 if (detector := blend_detector()) else None,
-                "blend_levels": reference.get("blend_levels") if reference else None}
+                "blend_levels": reference.get("blend_levels") if reference else None,
+                "min_blend_face_px": MIN_BLEND_FACE_PX, "learned_max_outside_share": LEARNED_MAX_OUTSIDE_SHARE,
+                "min_link_iou": MIN_LINK_IOU, "min_inside_share": MIN_INSIDE_SHARE, "blink_min_rate_per_s": BLINK_MIN_RATE,
+                "contact_frames": CONTACT_FRAMES, "contact_thumbnail_width_px": THUMB_WIDTH}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         try:

@@ -126,3 +126,19 @@ def test_every_analyser_records_json_serialisable_parameters():
 
     for cls in discover():
         json.dumps(cls().parameters())
+
+
+@pytest.mark.parametrize("cls", discover(), ids=lambda cls: cls.name)
+def test_every_numeric_constant_of_an_analyser_module_is_in_its_recorded_parameters(cls, monkeypatch):
+    # A court needs the parameters that ran: every number an analyser module defines (its thresholds, window
+    # sizes, levels' inputs) must show in parameters(), so changing one must change what is recorded.
+    import sys
+
+    module = sys.modules[cls.__module__]
+    recorded = json.dumps(cls().parameters(), sort_keys=True, default=str)
+    constants = [name for name, value in vars(module).items()
+                 if name.isupper() and isinstance(value, (int, float)) and not isinstance(value, bool)]
+    for name in constants:
+        with monkeypatch.context() as patch:
+            patch.setattr(module, name, getattr(module, name) * 2 + 1)
+            assert json.dumps(cls().parameters(), sort_keys=True, default=str) != recorded, f"{cls.name}: {name}"
