@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import cv2
@@ -17,6 +16,7 @@ from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, 
 from forensics.data import read_table
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
+from forensics.models import file_sha256
 from forensics.models.face_blend import BlendDetector, DetectorMissing, crop_square, default_blend_detector
 from forensics.models.faces import DetectedFace, FaceModel, ModelsMissing, default_face_model
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength, TrainedComponent
@@ -97,7 +97,7 @@ def calibration_component(calibration: dict) -> TrainedComponent:
     return TrainedComponent(
         "face-swap calibration (logistic regression)", "logistic regression over the boundary measures",
         f"{calibration['trained']}, with swaps generated from them", "Apache-2.0 (fitted by this project)",
-        MODEL_FILE.name, hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest())
+        MODEL_FILE.name, file_sha256(MODEL_FILE))
 
 
 def levels_in_words(levels: list[list]) -> str:

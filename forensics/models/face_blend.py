@@ -9,7 +9,6 @@ and a coarse map of where a blending boundary runs. Training, calibration and th
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from forensics.models import file_sha256
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "face_blend.onnx"
 CARD_FILE = MODEL_FILE.with_suffix(".json")
@@ -81,7 +82,7 @@ class BlendDetector:
         self._net = cv2.dnn.readNetFromONNX(str(model_file))
         self._outputs = ["logit", "boundary"]
         self.file = model_file
-        self.sha256 = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        self.sha256 = file_sha256(model_file)
         self.card = json.loads(card_file.read_text("utf-8")) if card_file.is_file() else {}
 
     def score_crops(self, crops: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,13 +15,14 @@ to image pixels. Unlike the 68-point model of the ``face`` analyser, this one ma
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from forensics.models import file_sha256
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "face_landmark.tflite"
 MESH_INPUT_PX = 192
@@ -53,10 +54,6 @@ class FaceMesh:
         return float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def roi_transform(centre: tuple[float, float], side_px: float, roll_degrees: float, output_px: int) -> np.ndarray:
     """The 2x3 affine map from image pixels to an ``output_px`` square crop of side ``side_px`` around
     ``centre``, turned by ``roll_degrees`` so that a line at that angle in the image becomes level."""
@@ -73,7 +70,7 @@ class MeshLandmarks:
         self._net = cv2.dnn.readNetFromTFLite(str(model_file))
         self._outputs = self._net.getUnconnectedOutLayersNames()
         self.file = model_file
-        self.sha256 = _sha256(model_file)
+        self.sha256 = file_sha256(model_file)
 
     def _fit_crop(self, rgb: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, float]:
         crop = cv2.warpAffine(rgb, matrix, (MESH_INPUT_PX, MESH_INPUT_PX), flags=cv2.INTER_LINEAR,

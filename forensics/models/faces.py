@@ -10,7 +10,6 @@ the ``FaceModel`` protocol so another can replace it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import weakref
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
+from forensics.models import file_sha256
 from forensics.results import TrainedComponent
 
 DETECT_MAX_SIDE = 1280
@@ -60,14 +60,6 @@ def _model_folder() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class DlibFaces:
     def __init__(self) -> None:
         import dlib
@@ -87,7 +79,7 @@ class DlibFaces:
             TrainedComponent("dlib 68-point shape predictor (face-recognition-models 0.3.0)",
                              "face landmarks: ensemble of regression trees (Kazemi & Sullivan 2014)",
                              "the iBUG 300-W data set", "the model: no commercial use (iBUG 300-W licence)",
-                             predictor_file.name, _sha256(predictor_file)),
+                             predictor_file.name, file_sha256(predictor_file)),
         ]
 
     def find(self, rgb: np.ndarray) -> list[DetectedFace]:

