@@ -37,3 +37,8 @@ class CaseError(ForensicsError):
 
 class VerificationFailed(ForensicsError):
     exit_code = EXIT_VERIFY_FAILED
+
+
+class NotApplicable(Exception):
+    """Raised by an analyser (or a helper it calls) that finds, after looking, that it cannot analyse this media,
+    with the reason. Not an error: the result says "not applicable" and why."""

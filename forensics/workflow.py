@@ -177,7 +177,7 @@ def report_facts(case: Case) -> tuple[dict, dict]:
 
 def render_case_report(case: Case, output_path, actor: str, signing=None) -> tuple[str, str]:
     """Render the case's report to ``output_path`` (signed when ``signing`` is given); return (report id, SHA-256)."""
-    from forensics.evaluation.harness import shipped_error_rates
+    from forensics.data import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
 
     document = case_results(case)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import threading
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 from PIL import Image
 
 from forensics.cli import main
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def textured_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
-    """A smooth scene plus mild noise: compresses like a photo rather than like noise or a flat card."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = np.stack([
-        128 + 60 * np.sin(x / 37.0) * np.cos(y / 53.0),
-        128 + 50 * np.cos((x + y) / 41.0),
-        128 + 40 * np.sin(y / 29.0),
-    ], axis=-1)
-    return np.clip(base + rng.normal(0, 4, base.shape), 0, 255).astype(np.uint8)
+from tests.helpers import CORPUS, RecordingHandler, textured_rgb
 
 
 @pytest.fixture
@@ -55,20 +40,6 @@ def video_file(tmp_path: Path) -> Path:
     return path
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def written(name: str, content: bytes):
-    """A parametrisable maker of a file with the given content in a test's folder."""
-
-    def make(folder: Path) -> Path:
-        (folder / name).write_bytes(content)
-        return folder / name
-
-    return make
-
-
 @pytest.fixture
 def run_cli(capsys):
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
@@ -79,21 +50,6 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return run
-
-
-class RecordingHandler(http.server.BaseHTTPRequestHandler):
-    """Records every request: the report renderer must never make one."""
-
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        RecordingHandler.requests.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"body { background: red }")
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture

@@ -210,3 +210,46 @@ def mpf_image_count(app2_payload: bytes) -> int | None:
         if len(entry) == 12 and int.from_bytes(entry[:2], order) == 0xB001:
             return int.from_bytes(entry[8:12], order)
     return None
+
+
+def encoder_layout(structure: JpegStructure, data: bytes) -> str:
+    """How the encoder laid the file out, as a short text comparable between files of one camera.
+
+    Two parts, after Kee, Johnson & Farid's header signatures (IEEE TIFS 6(3), 2011): the order of the JFIF
+    (APP0) and Exif (APP1) segments, and the coding segments before the first scan with the number of tables
+    each DQT and DHT segment holds, e.g. ``"Exif | DQT(2) SOF0 DHT(4)"`` for one DQT segment with both
+    quantisation tables and one DHT segment with all four Huffman tables. libjpeg, and so Pillow, OpenCV
+    and most software, writes ``"JFIF Exif | DQT(1) DQT(1) SOF0 DHT(1) DHT(1) DHT(1) DHT(1)"`` for a
+    colour picture with Exif. Left out because they vary between files of one camera: other APPn segments
+    (XMP, ICC, maker segments), the restart interval (DRI) and comments.
+    """
+    kinds = [kind for _, kind in structure.app_segments(data) if kind in ("JFIF", "Exif")]
+    headers = " ".join(dict.fromkeys(kinds)) or "no JFIF or Exif"
+    coding = []
+    for segment in structure.segments:
+        if segment.marker == 0xDA:
+            break
+        if segment.marker == 0xDB:
+            coding.append(f"DQT({_count_dqt_tables(segment.payload(data))})")
+        elif segment.marker == 0xC4:
+            coding.append(f"DHT({_count_dht_tables(segment.payload(data))})")
+        elif 0xC0 <= segment.marker <= 0xCF and segment.marker not in (0xC8, 0xCC):
+            coding.append(segment.name)
+    return f"{headers} | {' '.join(coding)}"
+
+
+def _count_dqt_tables(payload: bytes) -> int:
+    count, position = 0, 0
+    while position < len(payload):
+        position += 1 + 64 * (2 if payload[position] >> 4 else 1)
+        count += 1
+    return count
+
+
+def _count_dht_tables(payload: bytes) -> int:
+    # T.81 B.2.4.2: each table is a class/identifier byte, 16 code-length counts, then that many symbol values.
+    count, position = 0, 0
+    while position + 17 <= len(payload):
+        position += 17 + sum(payload[position + 1 : position + 17])
+        count += 1
+    return count

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
+from forensics.errors import NotApplicable  # noqa: F401  (part of the analyser contract)
 from forensics.media import Media
 from forensics.results import AnalyserResult, AppendixEntry, Finding, Status, TrainedComponent
 
@@ -40,10 +41,6 @@ class AnalyserOutput:
     appendix: list[AppendixEntry] = field(default_factory=list)
     # Every trained model whose output this result depends on (detectors, landmark models, calibrations).
     trained_components: list[TrainedComponent] = field(default_factory=list)
-
-
-class NotApplicable(Exception):
-    """Raised by an analyser that finds, after looking, that it cannot analyse this media (with the reason)."""
 
 
 class Analyser:

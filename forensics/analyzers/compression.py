@@ -92,7 +92,7 @@ class CompressionAnalyser(Analyser):
         quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
         findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview))
         findings.append(_jpeg_grid_finding(grid, media))
-        findings.append(_ela_finding(media, blocks, table, preview))
+        findings.append(ela_finding(media, blocks, table, preview))
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
                                   " ".join(str(v) for v in table.ravel()))
                     for index, table in sorted(structure.quantisation_tables.items())]
@@ -413,7 +413,8 @@ def _ranges(values: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np.ndarray) -> Finding:
+def ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np.ndarray) -> Finding:
+    """The error-level map (a visual aid, never scored); public so that `forensics bench` can time it alone."""
     dequantised = (blocks.reshape(-1, 64) * table.ravel()[None, :]).astype(np.float32)
     ela_table = ijg_table(ANNEX_K_LUMINANCE, ELA_QUALITY).ravel().astype(np.float32)
     level = np.sqrt(requantisation_error(dequantised, ela_table)).reshape(blocks.shape[:2])

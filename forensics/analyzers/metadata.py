@@ -7,23 +7,25 @@ import io
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from datetime import datetime, timedelta
 
 import cv2
 import numpy as np
 
+from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout
 from forensics.algorithms.exif import Exif, read_exif
 from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
-from forensics.algorithms.jpeg_structure import JpegStructure, mpf_image_count, parse_jpeg
+from forensics.algorithms.jpeg_structure import JpegStructure, encoder_layout, mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
 from forensics.algorithms.png_chunks import PngStructure, parse_png
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
 from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnail
 from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
+from forensics.data import shipped_file
 from forensics.media import Media
+from forensics.models import file_sha256
 from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 
 MODIFIED_AFTER_S = 60  # cameras may stamp DateTime a few seconds after DateTimeOriginal while saving
@@ -32,6 +34,11 @@ THUMBNAIL_DIFFERENT = 0.4  # correlation below this: the thumbnail shows another
 THUMBNAIL_PARTLY = 0.6
 ASPECT_TOLERANCE = 0.05
 MAX_APPENDIX_VALUE = 300
+# A layout none of a model's originals has is moderate support only when this many originals agree on theirs;
+# a make's models stand in for an unknown model only when this many of them share one layout.
+MIN_MODEL_ORIGINALS = 2
+MIN_MAKE_MODELS = 3
+CAMERA_ENCODERS = shipped_file("camera_encoders.json")  # python -m forensics.evaluation.build_camera_encoders
 # Default values firmware writes when it has no real time; they are not evidence of anything. The Android
 # camera stack (Skia/libexif defaults) wrote 2002:12:08 12:00:00 as DateTimeDigitized on many phones.
 PLACEHOLDER_DATES = {"2002:12:08 12:00:00", "0000:00:00 00:00:00"}
@@ -43,6 +50,9 @@ REFERENCES = {
     "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
     "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
               "Kornblum, 'Using JPEG quantization tables to identify imagery processed by software', Digital Investigation 5, 2008",
+    "layout": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
+              "ITU-T T.81 Annex B (marker segments); JFIF 1.02 and EXIF 2.32 (CIPA DC-008) section 4.5 (each "
+              "requires its own segment first after SOI)",
     "ai": "IPTC Digital Source Type vocabulary (trainedAlgorithmicMedia); C2PA 2.1 specification; "
           "generator-specific PNG text keys (Automatic1111 'parameters', ComfyUI 'prompt'/'workflow')",
 }
@@ -66,7 +76,7 @@ class ImageMetadata:
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
-    version = "1.1.0"
+    version = "1.2.0"
     kinds = frozenset({"image", "video"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA/container tags, with consistency checks."
 
@@ -75,6 +85,8 @@ class MetadataAnalyser(Analyser):
             "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
             "aspect_tolerance": ASPECT_TOLERANCE, "max_appendix_value_chars": MAX_APPENDIX_VALUE,
+            "min_model_originals": MIN_MODEL_ORIGINALS, "min_make_models": MIN_MAKE_MODELS,
+            "camera_encoders_sha256": camera_encoders_sha256(),
         }
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
@@ -87,7 +99,9 @@ class MetadataAnalyser(Analyser):
         findings += _date_findings(meta, context.received_utc)
         findings += _thumbnail_findings(meta, media)
         findings += _dimension_findings(meta, media)
-        findings += _camera_table_findings(meta)
+        references = camera_encoders(_held_out(context))
+        findings += _camera_table_findings(meta, references)
+        findings += _camera_layout_findings(meta, media.data or b"", references)
         return AnalyserOutput(findings=findings, warnings=meta.problems, appendix=_appendix(meta))
 
 
@@ -448,43 +462,62 @@ def camera_name(make: str | None, model: str | None) -> str | None:
 
 
 @cache
-def camera_signatures() -> dict[str, dict]:
-    text = resources.files("forensics.data").joinpath("camera_signatures.json").read_text("utf-8")
-    return json.loads(text)["signatures"]
+def camera_encoders(held_out: frozenset[str] = frozenset()) -> tuple[ReferenceOriginal, ...]:
+    """The untouched originals the camera checks compare with (``forensics/data/camera_encoders.json``), less
+    those of the collections in ``held_out`` (an evaluation leaves out the collection of the file it measures)."""
+    rows = json.loads(CAMERA_ENCODERS.read_text("utf-8"))["originals"]
+    return tuple(ReferenceOriginal(r["source"], r["camera"], r["make"], r["tables"], r["layout"])
+                 for r in rows if r["source"] not in held_out)
 
 
-def _camera_table_findings(meta: ImageMetadata) -> list[Finding]:
+@cache
+def camera_encoders_sha256() -> str:
+    return file_sha256(CAMERA_ENCODERS)
+
+
+def _held_out(context: AnalysisContext) -> frozenset[str]:
+    return frozenset(context.parameters.get("held_out_sources", ()))
+
+
+_TABLE_LIMITATIONS = [
+    "The reference originals are few (the corpus's and a few public collections' untouched photos, listed in "
+    "forensics/data/camera_encoders.json): for most cameras the answer is 'no comparison possible'.",
+    "Cameras write different tables at different quality settings, and firmware updates can change an encoder.",
+    "An editor can re-use a camera's tables and layout, so a match does not prove the file is a camera original.",
+]
+
+
+def _camera_table_findings(meta: ImageMetadata, references: tuple[ReferenceOriginal, ...]) -> list[Finding]:
     camera = camera_name(meta.exif.make, meta.exif.model)
     tables = meta.jpeg.quantisation_tables if meta.jpeg else {}
     if not camera or 0 not in tables:
         return []
-    known = camera_signatures().get(tables_digest(tables), {"cameras": []})["cameras"]
+    known = cameras_with_tables(tables_digest(tables), list(references))
     quality = ijg_quality(tables)
     nearest, rms = nearest_ijg_quality(tables[0])
-    cameras_seen = {c for entry in camera_signatures().values() for c in entry["cameras"]}
     if camera in known:
         verdict, strength, explanation = "consistent", Strength.NONE, (
-            f"The file's quantisation tables are those recorded from an unedited photo taken by a {camera}.")
-    elif quality is not None and camera in cameras_seen:
+            f"The file's quantisation tables are those recorded from an unedited {camera} photo.")
+    elif quality is not None and any(r.camera == camera for r in references):
         verdict, strength, explanation = "inconsistent", Strength.WEAK, (
-            f"The file says it comes from a {camera}, but its quantisation tables are the standard IJG (libjpeg) "
+            f"The file names the {camera} as its camera, but its quantisation tables are the standard IJG (libjpeg) "
             f"tables at quality {quality}, which software such as Pillow, OpenCV, GIMP and many web services write; "
             f"the {camera} originals we hold use other tables. Cameras use several tables (one per quality "
             "setting), so this is weak support for a re-save by software.")
     elif quality is not None:
         verdict, strength, explanation = "unknown", Strength.NONE, (
             f"The quantisation tables are the standard IJG (libjpeg) tables at quality {quality}. Software such as "
-            "Pillow, OpenCV and GIMP writes these, and so do some cameras; we hold no original from a "
-            f"{camera} to say which tables it uses, so no comparison is possible.")
+            "Pillow, OpenCV and GIMP writes these, and so do some cameras; we hold no "
+            f"{camera} original to say which tables it uses, so no comparison is possible.")
     else:
         verdict, strength, explanation = "unknown", Strength.NONE, (
             f"The quantisation tables are not IJG tables (nearest IJG quality {nearest}, RMS difference {rms:.1f}); "
             + (f"they match tables recorded from {', '.join(known[:3])}." if known else
-               f"we hold no original from a {camera} with these tables, so no comparison is possible."))
+               f"we hold no {camera} original with these tables, so no comparison is possible."))
     return [Finding(
         key="metadata.camera_tables", proposition=Proposition.PROCESSING, title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
         strength=strength, score=0.3 if strength is Strength.WEAK else 0.0,
-        method="Digest of the quantisation tables compared with tables of camera originals and with the IJG tables",
+        method="Digest of the quantisation tables compared with tables of untouched camera originals and with the IJG tables",
         reference=REFERENCES["tables"],
         measurements=[
             Measurement("claimed camera", camera), Measurement("verdict", verdict),
@@ -492,11 +525,58 @@ def _camera_table_findings(meta: ImageMetadata) -> list[Finding]:
             Measurement("RMS difference from that IJG table", round(rms, 2)),
             Measurement("cameras known to write these tables", known or None),
         ],
-        limitations=[
-            "The table of camera signatures is small (camera originals of the development corpus); cameras use "
-            "different tables at different quality settings, so 'unknown' is the usual answer.",
-            "An editor can re-use a camera's tables, so a match does not prove the file is a camera original.",
+        limitations=_TABLE_LIMITATIONS,
+    )]
+
+
+def _originals(count: int) -> str:
+    return f"{count} original{'s' if count != 1 else ''}"
+
+
+def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[ReferenceOriginal, ...]) -> list[Finding]:
+    camera = camera_name(meta.exif.make, meta.exif.model)
+    if not camera or meta.jpeg is None or meta.jpeg.frame_marker is None:
+        return []
+    layout = encoder_layout(meta.jpeg, data)
+    comparison = compare_layout(camera, meta.exif.make, layout, list(references), min_make_models=MIN_MAKE_MODELS)
+    seen = "; ".join(comparison.layouts_seen)
+    if comparison.consistent is None:
+        strength, explanation = Strength.NONE, (
+            f"We hold no untouched {camera} original"
+            + (", nor enough models of its make that agree," if comparison.originals else "")
+            + " to say how its encoder lays out a JPEG, so no comparison is possible.")
+    elif comparison.consistent:
+        strength, explanation = Strength.NONE, (
+            f"The file's segments are laid out as in the untouched {camera if comparison.basis == 'model' else 'photos of its make'} "
+            f"we hold ({_originals(comparison.originals)}).")
+    else:
+        held = (f"the untouched {camera} photos we hold ({_originals(comparison.originals)})"
+                if comparison.basis == "model" else
+                f"the {comparison.originals} untouched originals of {comparison.models} other models of this make we hold")
+        strength = (Strength.MODERATE if comparison.basis == "model" and comparison.originals >= MIN_MODEL_ORIGINALS
+                    else Strength.WEAK)
+        explanation = (
+            f"The file names the {camera} as its camera, but its JPEG segments are laid out differently from {held}: it has "
+            f"'{layout}', they have '{seen}'. Software that re-saves a photo and keeps its EXIF writes its own "
+            "layout (libjpeg, used by Pillow, OpenCV, GIMP and most programs, writes a JFIF segment before the "
+            "EXIF and one segment per table); a camera writes the same layout in every photo. "
+            + ("Several originals agree, so this is moderate support for a re-save by software after capture."
+               if strength is Strength.MODERATE else
+               "The reference is thin (one original, or other models of the make), so this is weak support."))
+    return [Finding(
+        key="metadata.camera_layout", proposition=Proposition.PROCESSING,
+        title="Camera make/model compared with the JPEG file's layout", explanation=explanation,
+        strength=strength, score={Strength.MODERATE: 0.6, Strength.WEAK: 0.3}.get(strength, 0.0),
+        method="Order of the JFIF and EXIF segments and of the coding segments, with the tables each holds, compared "
+               "with untouched originals of the same camera model (else of its make, where its models agree)",
+        reference=REFERENCES["layout"],
+        measurements=[
+            Measurement("claimed camera", camera), Measurement("file's layout", layout),
+            Measurement("compared with", {"model": "originals of this model", "make": "originals of other models of this make",
+                                          "none": "nothing"}[comparison.basis]),
+            Measurement("reference originals", comparison.originals), Measurement("layouts they have", seen or None),
         ],
+        limitations=_TABLE_LIMITATIONS,
     )]
 
 

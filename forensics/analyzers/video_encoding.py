@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
 from forensics.algorithms.video_gop import MIN_P_FRAMES, display_order, first_encoding_periodicity, frame_kinds, group_lengths
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.data import read_table
+from forensics.data import read_table, shipped_file
 from forensics.figures import time_plot_figure
 from forensics.media import Media
 from forensics.media.video import PacketTrace, StreamFacts, VideoUnreadable, packet_trace, stream_facts, top_level_boxes
 from forensics.results import Finding, Measurement, Proposition, Strength
 
 MAX_PACKETS = 2_000_000  # four numbers each: 64 MB at most, about 18 hours at 30 frames per second
-REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "video_encoding_reference.json"
+REFERENCE_FILE = shipped_file("video_encoding_reference.json")
 
 GOP_REFERENCES = ("Wang & Farid, 'Exposing digital forgeries in video by detecting double MPEG compression', ACM MM&Sec 2006; "
                   "Vázquez-Padín, Fontani, Bianchi, Comesaña, Piva & Barni, 'Detection of video double encoding with GOP "

@@ -10,7 +10,6 @@ does not decide, and the frames that drive it are listed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,16 +19,16 @@ from forensics.algorithms.face_tracks import (
     box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median)
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
-from forensics.analyzers.face import (
-    BAND_FRACTION, BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, REFERENCES, blend_detector,
-    calibration_component, detector_component, face_features, level_of, levels_in_words, load_calibration,
-    not_analysable_reason)
-from forensics.data import read_table
+from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, heat_map_figure, time_plot_figure
 from forensics.media import Media
 from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
-from forensics.models.face_blend import BlendDetector, BlendScore, FaceCrop, face_crop
-from forensics.models.faces import FaceModel, ModelsMissing, default_face_model
+from forensics.models.face_blend import (
+    BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, BlendDetector, BlendScore, FaceCrop,
+    blend_detector, detector_component, face_crop, level_of, levels_in_words)
+from forensics.models.face_calibration import (
+    BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration)
+from forensics.models.faces import FRONTAL_RANGE, MIN_FACE_PX, FaceModel, ModelsMissing, default_face_model, not_analysable_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 MAX_RATE = 10.0  # samples per second: eye closures (100-400 ms) need about this
@@ -43,7 +42,7 @@ MIN_MEASURED = 5  # frames a track needs before it is scored ...
 MIN_MEASURED_SECONDS = 1.0  # ... spread over at least this much of the video: a median of a moment is not a track's
 MIN_INSIDE_SHARE = 0.8  # of the 68 landmarks within the frame
 TRACK_TITLE = "Face track {}: blending boundary over time"
-REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "video_faces_reference.json"
+REFERENCE_FILE = shipped_file("video_faces_reference.json")
 BLINK_MIN_RATE = 8.0  # samples per second below which closures are not counted
 CONTACT_FRAMES = 12
 THUMB_WIDTH = 300
@@ -275,7 +274,8 @@ class VideoFacesAnalyser(Analyser):
                 "blend_levels": reference.get("blend_levels") if reference else None,
                 "min_blend_face_px": MIN_BLEND_FACE_PX, "learned_max_outside_share": LEARNED_MAX_OUTSIDE_SHARE,
                 "min_link_iou": MIN_LINK_IOU, "min_inside_share": MIN_INSIDE_SHARE, "blink_min_rate_per_s": BLINK_MIN_RATE,
-                "contact_frames": CONTACT_FRAMES, "contact_thumbnail_width_px": THUMB_WIDTH}
+                "contact_frames": CONTACT_FRAMES, "contact_thumbnail_width_px": THUMB_WIDTH,
+                "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE)}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         try:
@@ -339,7 +339,7 @@ def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Fin
                      "The detector finds faces seen roughly from the front and at least about 40 pixels wide."),
         method=f"HOG face detection every {DETECT_EVERY_S:g} s; in between, 68 landmarks fitted in the box the previous "
                "frame's landmarks give; detections linked to tracks by box overlap (IoU >= 0.3)",
-        reference=REFERENCES,
+        reference=BOUNDARY_REFERENCES,
         measurements=[Measurement("frames sampled", followed.sampled),
                       Measurement("sampling interval", round(followed.sample_every_s, 3), "seconds"),
                       Measurement("face tracks", len(followed.tracks))] + [
@@ -366,9 +366,9 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
                          f"{measured_span:.1f} s: a track is scored from at least {MIN_MEASURED} measurable frames over "
                          f"{MIN_MEASURED_SECONDS:g} s (faces too small or turned too far cannot be measured). Nothing is "
                          "concluded about it."),
-            method="Landmark geometry", reference=REFERENCES,
+            method="Landmark geometry", reference=BOUNDARY_REFERENCES,
             measurements=[Measurement("seen from / to", span, "seconds")] + temporal,
-            limitations=["Only faces seen roughly from the front and at least 48 pixels wide are measured."])
+            limitations=[f"Only faces seen roughly from the front and at least {MIN_FACE_PX} pixels wide are measured."])
     median = float(np.median(scores))
     window = max(3, int(round(1.0 / max(SCORE_EVERY_S, followed.sample_every_s))))  # scored frames in 1 s
     windowed = rolling_median(scores, window)
@@ -400,7 +400,7 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
         method="The still-image face analyser's boundary measures and calibrated model in every sampled frame; the "
                "track's score is the median over its frames; levels from untouched reference clips" +
                (f" ({reference['built']})" if reference else ""),
-        reference=REFERENCES + "; " + TEMPORAL_REFERENCES,
+        reference=BOUNDARY_REFERENCES + "; " + TEMPORAL_REFERENCES,
         measurements=[Measurement("seen from / to", span, "seconds"),
                       Measurement("frames scored", len(scores)),
                       Measurement("median per-frame score", round(median, 3)),

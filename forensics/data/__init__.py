@@ -1,9 +1,16 @@
-"""Data tables shipped with the package (each with the command that rebuilds it)."""
+"""Data tables shipped with the package (each with the command that rebuilds it), found through one helper."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+SHIPPED_DATA = Path(__file__).resolve().parent
+
+
+def shipped_file(name: str) -> Path:
+    """The path of a shipped data file ("error_rates.json", "models/face_blend.onnx"), built or not."""
+    return SHIPPED_DATA / name
 
 
 def read_table(path: Path) -> dict | None:
@@ -12,3 +19,8 @@ def read_table(path: Path) -> dict | None:
         return json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
+
+
+def shipped_error_rates() -> dict:
+    """The error rates measured by the last shipped evaluation (``forensics eval --ship``); empty if none was."""
+    return read_table(shipped_file("error_rates.json")) or {}

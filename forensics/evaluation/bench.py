@@ -127,7 +127,7 @@ def _compression_methods(media) -> list[tuple[str, object]]:
     from forensics.algorithms.jpeg_grid import central_window, detect_grid
     from forensics.algorithms.jpeg_structure import parse_jpeg
     from forensics.algorithms.nonaligned_jpeg import detect_nonaligned
-    from forensics.analyzers.compression import _ela_finding
+    from forensics.analyzers.compression import ela_finding
     from forensics.figures import reduce
     from forensics.media.jpeg_coefficients import read_coefficients
 
@@ -140,13 +140,13 @@ def _compression_methods(media) -> list[tuple[str, object]]:
         ("non-aligned (1024-px window)", lambda: detect_nonaligned(window)),
         ("JPEG ghost curve", lambda: ghost_curve(blocks, table, None)),
         ("grid origin (1024-px window)", lambda: detect_grid(window + 128.0)),
-        ("error-level map", lambda: _ela_finding(media, blocks, table, reduce(media.pixels))),
+        ("error-level map", lambda: ela_finding(media, blocks, table, reduce(media.pixels))),
     ]
 
 
 def _render(path: Path, media, results) -> None:
     from forensics.case.custody import GENESIS_HASH, Event, event_hash
-    from forensics.evaluation.harness import shipped_error_rates
+    from forensics.data import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf
     from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from forensics.analyzers.face import LEARNED_MAX_OUTSIDE_SHARE, blend_levels, level_of
+from forensics.models.face_blend import LEARNED_MAX_OUTSIDE_SHARE, blend_levels, level_of
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, read_photo, resaved, tight_crop, variants
 from forensics.evaluation.face_swap import swap_face

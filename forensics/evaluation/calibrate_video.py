@@ -27,7 +27,7 @@ from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.analyzers.video_encoding import REFERENCE_FILE as ENCODING_REFERENCE
 from forensics.analyzers.video_encoding import VideoEncodingAnalyser
 from forensics.analyzers.video_faces import REFERENCE_FILE as FACES_REFERENCE
-from forensics.analyzers.face import blend_detector, blend_levels
+from forensics.models.face_blend import blend_detector, blend_levels
 from forensics.analyzers.video_faces import VideoFacesAnalyser, track_scores
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_video_encoding import generated_cases

@@ -22,6 +22,7 @@ from PIL import Image
 
 from forensics.algorithms.exif import read_exif
 from forensics.algorithms.software_signatures import match_editor
+from forensics.evaluation.collections import CALIBRATION_HELD_OUT
 from forensics.evaluation.harness import EvalCase
 
 QUESTION = ("Was the image compressed more than once, or stored losslessly after a JPEG compression? "
@@ -110,7 +111,7 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
 
 def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     originals = _originals(corpus)
-    cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus)), "calibration")
+    cases = [EvalCase(p, 0, "camera original (single compression)", str(p.relative_to(corpus)), "calibration", held_out=CALIBRATION_HELD_OUT)
              for p in originals]
     for source in originals:
         digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
@@ -121,7 +122,7 @@ def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 half = _half(source) if half is None else half
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(half))
-            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration"))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration", held_out=CALIBRATION_HELD_OUT))
         original = None
         for kind, (label, make) in _FROM_ORIGINAL.items():
             target = cache / _folder(kind) / f"{digest}.png"
@@ -129,5 +130,5 @@ def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 original = _decoded(source.read_bytes()) if original is None else original
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(original))
-            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration"))
+            cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration", held_out=CALIBRATION_HELD_OUT))
     return cases

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from forensics.analyzers.face import not_analysable_reason
+from forensics.models.faces import not_analysable_reason
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.face_swap import self_swap, swap_face
 from forensics.evaluation.harness import EvalCase

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from forensics.algorithms.face_boundary import HULL_POINTS, face_width
-from forensics.analyzers.face import not_analysable_reason
+from forensics.models.faces import not_analysable_reason
 from forensics.evaluation.cases_face import FacePhoto, cached_jpeg, face_photos
 from forensics.evaluation.face_swap import swap_face
 from forensics.evaluation.harness import EvalCase

@@ -21,6 +21,7 @@ from PIL import Image
 from forensics.algorithms.exif import read_exif
 from forensics.algorithms.jpeg_structure import parse_jpeg
 from forensics.algorithms.software_signatures import match_editor
+from forensics.evaluation.collections import CALIBRATION_HELD_OUT
 from forensics.evaluation.harness import EvalCase
 
 QUESTION = "Was the file edited or processed after capture? (image-level, from its metadata)"
@@ -68,9 +69,10 @@ def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
 
 def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     originals = camera_originals(corpus)
-    cases = [EvalCase(p, 0, "camera original (firmware Software tag)", _relative(p, corpus), "calibration")
+    held_out = CALIBRATION_HELD_OUT
+    cases = [EvalCase(p, 0, "camera original (firmware Software tag)", _relative(p, corpus), "calibration", held_out)
              for p in originals]
-    cases += [EvalCase(p, 1, "corpus file whose Software names an editor", _relative(p, corpus), "calibration")
+    cases += [EvalCase(p, 1, "corpus file whose Software names an editor", _relative(p, corpus), "calibration", held_out)
               for p in editor_files(corpus)]
     rng = np.random.default_rng(seed)
     decodable = [p for p in originals if _decodes(p)]
@@ -83,7 +85,7 @@ def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 data = source.read_bytes()
                 target.write_bytes(make(data, donor.read_bytes(), position))
-            cases.append(EvalCase(target, 1, kind, f"{kind}: {_relative(source, corpus)}", "calibration"))
+            cases.append(EvalCase(target, 1, kind, f"{kind}: {_relative(source, corpus)}", "calibration", held_out))
     return cases
 
 

@@ -140,10 +140,11 @@ def validation_cases(corpus: Path, cache: Path) -> list[EvalCase]:
     for index, (collection, check) in enumerate(originals):
         source = Path(check.path)
         where = f"{collection.name}: {source.name} ({check.camera})"
-        cases.append(EvalCase(source, 0, "untouched original of another collection", where))
+        held_out = (collection.name,)
+        cases.append(EvalCase(source, 0, "untouched original of another collection", where, held_out=held_out))
         for kind, encode in ENCODINGS.items():
             target = _cached(cache, kind, source, lambda part: part.write_bytes(encode(source)))
-            cases.append(EvalCase(target, 1, kind, f"{kind}: {where}"))
+            cases.append(EvalCase(target, 1, kind, f"{kind}: {where}", held_out=held_out))
         if not exiftool:
             continue
         donor = Path(originals[(index + 1) % len(originals)][1].path)
@@ -157,9 +158,10 @@ def validation_cases(corpus: Path, cache: Path) -> list[EvalCase]:
             except subprocess.CalledProcessError:  # ExifTool refuses some files (e.g. an Ultra HDR gain-map JPEG)
                 print(f"  validation data: ExifTool could not make '{kind}' of {source.name}: case left out")
                 continue
-            cases.append(EvalCase(target, 1, kind, f"{kind}: {where}"))
+            cases.append(EvalCase(target, 1, kind, f"{kind}: {where}", held_out=held_out))
     received = data_originals() / "CartridgeOCR" / "imagesForTesting" / "deviceComparison" / "receivedWhatsApp"
-    cases += [EvalCase(path, 1, "received through WhatsApp (a real messenger re-encode)", f"CartridgeOCR: {path.name}")
+    cases += [EvalCase(path, 1, "received through WhatsApp (a real messenger re-encode)", f"CartridgeOCR: {path.name}",
+                       held_out=("CartridgeOCR",))
               for path in sorted(received.glob("*.jpg"))]
     return cases
 
@@ -175,7 +177,7 @@ def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
     cases += cases_compression.calibration_cases(corpus, cache.parent / "compression", seed)
     unique = {case.path: case for case in cases}
     return [dataclasses.replace(case, split="calibration", label=int(case.kind not in UNTOUCHED_KINDS))
-            for case in unique.values()]
+            for case in unique.values()]  # held out as in those evaluations: the calibration folder
 
 
 def build_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:

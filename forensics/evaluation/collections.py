@@ -6,8 +6,10 @@ or the corpus folder), their licence and the commands that put them in place. On
 ``originals.check_original`` accepts as untouched are used, at most ``PER_MODEL`` per camera model (so that one
 phone with many photos does not decide a rate), and a collection that is absent is skipped and said so.
 
-The corpus's ``metadata/metadata-extractor/jpg`` originals are *not* here: the metadata and compression
-analysers' rules and levels were set while looking at them, so they are calibration data.
+The corpus's ``metadata/metadata-extractor/jpg`` originals are *not* validation data: the metadata and
+compression analysers' rules and levels were set while looking at them, so they are calibration data
+(``CALIBRATION``); ``all_originals`` lists them with every collection's, for the table of camera encoders and
+the false-alarm count.
 Sources listed in ``../shared/corpus/RESERVED.md`` must never be added.
 """
 
@@ -54,7 +56,26 @@ COLLECTIONS = (
                "github.com/openMVG/ImageDataset_SceauxCastle, commit fde7f5faba55 (Kodak photos of a castle)",
                "copyright 2012 Pierre Moulon, published as openMVG's sample: evaluation use only",
                "git clone https://github.com/openMVG/ImageDataset_SceauxCastle ~/.cache/forensics/originals/SceauxCastle"),
+    Collection("exiv2", "data", ("exiv2/data",),
+               "github.com/Exiv2/exiv2, commit e84cb9db0605, test/data/ (camera files attached to bug reports; most are "
+               "edited, cut down or malformed and are refused as originals: a Samsung SM-G930V photo passes)",
+               "GPL-2.0 (repository licence): evaluation use only",
+               "git clone https://github.com/Exiv2/exiv2 && mkdir -p ~/.cache/forensics/originals/exiv2 && "
+               "cp -r exiv2/test/data ~/.cache/forensics/originals/exiv2/"),
+    Collection("odm_data_snowpeak", "data", ("odm_data_snowpeak/img",),
+               "github.com/OpenDroneMap-ja/odm_data_snowpeak, commit 9dc007eed05f, img/ (Canon IXUS 125 HS aerial photos; "
+               "files of 4 MiB and more are not in the snapshot used)",
+               "no licence stated (OpenDroneMap sample data): evaluation use only",
+               "git clone https://github.com/OpenDroneMap-ja/odm_data_snowpeak ~/.cache/forensics/originals/odm_data_snowpeak"),
 )
+
+
+CALIBRATION = Collection(
+    "metadata-extractor", "corpus", ("metadata/metadata-extractor/jpg",),
+    "github.com/drewnoakes/metadata-extractor-images, the files copied into the corpus (metadata/metadata-extractor)",
+    "Apache-2.0 (see the corpus README)", "part of the development corpus")
+# Cases made from the calibration folder are not compared with its own originals (``EvalCase.held_out``).
+CALIBRATION_HELD_OUT = (CALIBRATION.name,)
 
 
 def data_originals() -> Path:
@@ -87,3 +108,9 @@ def validation_originals(corpus: Path) -> tuple[list[tuple[Collection, OriginalC
                 per_model[check.camera] = per_model.get(check.camera, 0) + 1
                 chosen.append((collection, check))
     return chosen, notes
+
+
+def all_originals(corpus: Path) -> list[tuple[Collection, OriginalCheck]]:
+    """Every accepted original of the calibration folder and of every present collection (no cap per model)."""
+    return [(collection, check) for collection in (CALIBRATION, *COLLECTIONS)
+            for path in collection_files(collection, corpus) if (check := check_original(path)).accepted]

@@ -33,7 +33,8 @@ from PIL import Image
 
 from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.algorithms.face_boundary import face_regions
-from forensics.analyzers.face import BAND_FRACTION, FaceAnalyser
+from forensics.analyzers.face import FaceAnalyser
+from forensics.models.face_calibration import BAND_FRACTION
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, resaved
 from forensics.evaluation.face_swap import swap_face

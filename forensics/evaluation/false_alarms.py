@@ -2,9 +2,9 @@
 
     python -m forensics.evaluation.false_alarms [--corpus ../shared/corpus]
 
-Every analyser runs on every untouched original (``originals.check_original``): the calibration originals of the
+Every analyser runs on every untouched original (``collections.all_originals``): the calibration originals of the
 corpus's metadata-extractor-images, and every accepted original of the validation collections (not capped per
-model here). A false alarm is a conclusion at "moderate" or stronger on either proposition; the table gives,
+model here), each compared with the camera-encoder table less its own collection's originals. A false alarm is a conclusion at "moderate" or stronger on either proposition; the table gives,
 per make, how many originals reached weak and moderate on each, and the findings that did (by key), with the
 rule-of-three bound when none did.
 """
@@ -17,20 +17,15 @@ from pathlib import Path
 
 from forensics.analyzers import AnalysisContext, discover, run_analysers
 from forensics.evaluation import DEFAULT_CORPUS
-from forensics.evaluation.collections import COLLECTIONS, collection_files
-from forensics.evaluation.originals import check_original
+from forensics.evaluation.collections import CALIBRATION, all_originals
 from forensics.media import load_media
 from forensics.results import Proposition, Strength, conclude
 
 
-def originals(corpus: Path) -> list[tuple[str, Path, str]]:
-    """(split, path, make) of every untouched original."""
-    chosen = [("calibration", path, check.make) for path in sorted((corpus / "metadata/metadata-extractor/jpg").glob("*.jpg"))
-              if (check := check_original(path)).accepted]
-    for collection in COLLECTIONS:
-        chosen += [("validation", path, check.make) for path in collection_files(collection, corpus)
-                   if (check := check_original(path)).accepted]
-    return chosen
+def originals(corpus: Path) -> list[tuple[str, Path, str, str]]:
+    """(split, path, make, collection) of every untouched original."""
+    return [("calibration" if collection is CALIBRATION else "validation", Path(check.path), check.make, collection.name)
+            for collection, check in all_originals(corpus)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     analysers = discover()
     rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
     firing: dict[str, Counter] = defaultdict(Counter)
-    for split, path, make in originals(corpus):
-        results = run_analysers(load_media(path), AnalysisContext("FA", path.name), analysers)
+    for split, path, make, collection in originals(corpus):
+        # Not compared with its own collection's originals in the camera-encoder table (it is one of them).
+        context = AnalysisContext("FA", path.name, parameters={"held_out_sources": [collection]})
+        results = run_analysers(load_media(path), context, analysers)
         make = (make or "?").split()[0].capitalize()
         row = rows[(split, make)]
         row["originals"] += 1

@@ -30,6 +30,7 @@ import numpy as np
 
 from forensics import __version__
 from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.data import read_table, shipped_file
 from forensics.errors import BadInputError
 from forensics.evaluation.metrics import Interval, bootstrap, rates_at, roc_auc
 from forensics.media import load_media
@@ -41,7 +42,7 @@ EVALUATED = ["metadata", "compression", "face", "lighting", "copy_move", "cfa", 
 ALL_ANALYSERS = {"processing", "content"}  # evaluations that run every analyser and score the conclusion
 SPLITS = ("calibration", "validation")
 LEVELS = [Strength.WEAK, Strength.MODERATE, Strength.STRONG]
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "error_rates.json"
+SHIPPED = shipped_file("error_rates.json")
 DEFAULT_CACHE = Path.home() / ".cache" / "forensics" / "eval"
 
 
@@ -52,6 +53,9 @@ class EvalCase:
     kind: str  # how the case was made, e.g. "camera original", "re-saved by Pillow, EXIF kept"
     source: str  # where it came from (corpus path or generator + corpus path)
     split: str = "validation"  # "calibration": data the method or its levels were designed on; see SPLITS
+    # Collections of reference data (the camera-encoder table's originals) the analysers must not compare this
+    # case with: the collection its file came from, so that no case is judged against its own original.
+    held_out: tuple[str, ...] = ()
 
 
 @dataclass
@@ -137,7 +141,8 @@ def evaluate(name: str, corpus: Path, cache: Path, seed: int) -> AnalyserEvaluat
         except BadInputError as error:
             evaluation.skipped.append(f"{case.source}: {error.reason}")
             continue
-        results = run_analysers(media, AnalysisContext("EVAL", case.path.name, received), analysers)
+        context = AnalysisContext("EVAL", case.path.name, received, parameters={"held_out_sources": list(case.held_out)})
+        results = run_analysers(media, context, analysers)
         ran = [r for r in results if r.status is Status.RAN]
         if not ran:
             evaluation.skipped.append(f"{case.source}: " + "; ".join(f"{r.status.value} ({r.reason})" for r in results))
@@ -185,35 +190,35 @@ def run(corpus: Path, out: Path | None, cache: Path, seed: int, ship: bool, anal
         return 0
     started = time.perf_counter()
     summaries = []
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     for name in analysers or EVALUATED:
         evaluation = evaluate(name, corpus, cache, seed)
         summary = evaluation.summary(seed)
         summary["skipped_cases"] = evaluation.skipped
+        summary["date"] = today
         summaries.append(summary)
-    document = {
-        "tool_version": __version__,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        "seed": seed,
-        "corpus": "the project's development corpus and the public collections named per evaluation (data)",
-        "platform": platform.platform(),
-        "analysers": {s["analyser"]: s for s in summaries},
-    }
+    document = _document({s["analyser"]: s for s in summaries}, seed)
     print(format_tables(summaries))
     print(f"\nevaluation took {time.perf_counter() - started:.0f} s")
-    text = json.dumps(document, indent=1) + "\n"
     if out:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "error_rates.json").write_text(text)
+        (out / "error_rates.json").write_text(json.dumps(document, indent=1) + "\n")
         print(f"wrote {out / 'error_rates.json'}")
     if ship:
-        SHIPPED.write_text(text)
+        # Re-evaluating some analysers replaces their entries; the others keep theirs, each with its own date.
+        merged = {**((read_table(SHIPPED) or {}).get("analysers", {}) if analysers else {}), **document["analysers"]}
+        ordered = {name: merged[name] for name in EVALUATED if name in merged}
+        SHIPPED.write_text(json.dumps(_document(ordered, seed), indent=1) + "\n")
         print(f"wrote {SHIPPED} (the file reports cite)")
     return 0
 
 
-def shipped_error_rates() -> dict:
-    """The error rates measured by the last shipped evaluation (empty if none was shipped)."""
-    try:
-        return json.loads(SHIPPED.read_text("utf-8"))
-    except FileNotFoundError:
-        return {}
+def _document(summaries: dict[str, dict], seed: int) -> dict:
+    return {
+        "tool_version": __version__,
+        "date": max(s.get("date", "") for s in summaries.values()) if summaries else None,
+        "seed": seed,
+        "corpus": "the project's development corpus and the public collections named per evaluation (data)",
+        "platform": platform.platform(),
+        "analysers": summaries,
+    }

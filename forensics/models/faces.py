@@ -20,7 +20,11 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
+from forensics.algorithms.face_boundary import face_width
+from forensics.errors import NotApplicable
+from forensics.media import Media
 from forensics.models import file_sha256
+from forensics.models.face_blend import crop_square
 from forensics.results import TrainedComponent
 
 DETECT_MAX_SIDE = 1280
@@ -29,6 +33,12 @@ UPSAMPLE_BELOW_SIDE = 800
 # and the one false detection seen (a suit patch in the astronaut portrait re-saved as JPEG) scored 0.023 and
 # was then measured as a "face" with a wildly pasted-looking boundary.
 MIN_DETECTOR_SCORE = 0.05
+# Share of the area around a face that may lie outside the picture. A tight crop (a face filling the picture, as
+# fact-checkers often receive) leaves the classical boundary and lighting measures nothing to compare the face
+# with; they were calibrated on faces with their surroundings, so beyond this share they decline the face.
+MAX_OUTSIDE_SHARE = 0.2
+MIN_FACE_PX = 48  # jaw-to-jaw width below which the bands are too thin to measure
+FRONTAL_RANGE = (0.25, 0.75)  # nose tip's position between the jaw ends; outside it one cheek is hidden
 
 
 @dataclass(frozen=True)
@@ -121,3 +131,38 @@ class DlibFaces:
 def default_face_model() -> FaceModel:
     """The process-wide face model (loading the 68-point predictor takes about a second)."""
     return DlibFaces()
+
+
+def not_analysable_reason(points: np.ndarray) -> str | None:
+    """Why a face cannot be measured (too small, or turned so that one side of the boundary is hidden), or None."""
+    width = face_width(points)
+    if width < MIN_FACE_PX:
+        return f"too small ({width:.0f} pixels across, below {MIN_FACE_PX})"
+    nose = (points[30, 0] - points[0, 0]) / max(points[16, 0] - points[0, 0], 1e-6)
+    if not FRONTAL_RANGE[0] <= nose <= FRONTAL_RANGE[1]:
+        return "turned too far to one side (the nose tip is near one jaw end), so one side of the boundary is hidden"
+    return None
+
+
+def tight_crop_reason(shape: tuple[int, ...], box: tuple[int, int, int, int]) -> str | None:
+    """Why a face cannot be measured against its surroundings because it fills the picture (a tight crop of a
+    face, as fact-checkers often receive), or None. The face measures compare the face with what is around it,
+    and were calibrated and checked on faces that have surroundings."""
+    outside = crop_square(shape, box)[3]
+    if outside > MAX_OUTSIDE_SHARE:
+        return (f"fills the picture ({100 * outside:.0f} % of the area around it that the measures need lies outside "
+                "the picture), as in a tight crop of a face")
+    return None
+
+
+def faces_in(media: Media) -> tuple[np.ndarray, FaceModel, list[DetectedFace]]:
+    """The upright image, the face model and the faces in it (detected once per decoded image, shared by the
+    analysers that look at faces); NotApplicable without pixels or without the model files."""
+    if media.pixels is None:
+        raise NotApplicable("the image's pixels could not be decoded")
+    try:
+        model = default_face_model()
+    except ModelsMissing as error:
+        raise NotApplicable(str(error)) from None
+    image = media.upright_pixels
+    return image, model, model.find(image)

@@ -10,7 +10,7 @@ from forensics.algorithms.exact_copies import block_hashes, find_exact_copies
 from forensics.analyzers import AnalysisContext
 from forensics.analyzers.copy_move import CopyMoveAnalyser
 from forensics.media import load_media
-from tests.conftest import textured_rgb
+from tests.helpers import textured_rgb
 
 
 def noisy_gradient(height: int = 240, width: int = 320, seed: int = 0) -> np.ndarray:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import parse_jpeg
-from tests.conftest import textured_rgb
+from tests.helpers import textured_rgb
 
 PIXELS = textured_rgb(32, 32)
 

@@ -16,7 +16,7 @@ from forensics.algorithms.jpeg_structure import ZIGZAG
 from forensics.analyzers import AnalysisContext
 from forensics.analyzers.compression import CompressionAnalyser
 from forensics.media import load_media
-from tests.conftest import textured_rgb
+from tests.helpers import textured_rgb
 
 CONTEXT = AnalysisContext("E001", "x.jpg")
 

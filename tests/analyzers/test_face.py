@@ -126,7 +126,8 @@ def test_small_faces_are_not_analysable_rather_than_guessed(astronaut, tmp_path)
 
 
 def test_a_face_turned_to_one_side_is_not_analysable(astronaut):
-    from forensics.analyzers.face import _face_finding, load_calibration
+    from forensics.analyzers.face import _face_finding
+    from forensics.models.face_calibration import load_calibration
     from forensics.models.faces import DetectedFace
 
     pixels, face = astronaut
@@ -137,7 +138,7 @@ def test_a_face_turned_to_one_side_is_not_analysable(astronaut):
 
 
 def test_the_learned_detector_scores_each_face_and_is_named_with_its_hash_and_licence(astronaut, tmp_path):
-    from forensics.analyzers.face import blend_detector
+    from forensics.models.face_blend import blend_detector
 
     pixels, _ = astronaut
     path = tmp_path / "face.jpg"
@@ -168,7 +169,8 @@ def test_a_face_that_fills_the_picture_is_declined_by_the_classical_measure_and_
 def test_a_face_almost_entirely_outside_the_picture_is_not_scored_by_the_detector(astronaut):
     from dataclasses import replace
 
-    from forensics.analyzers.face import LEARNED_MAX_OUTSIDE_SHARE, _blend_finding, blend_detector, blend_levels
+    from forensics.analyzers.face import _blend_finding
+    from forensics.models.face_blend import LEARNED_MAX_OUTSIDE_SHARE, blend_detector, blend_levels
 
     pixels, face = astronaut
     x0, y0, x1, y1 = face.box
@@ -183,18 +185,18 @@ def test_a_face_almost_entirely_outside_the_picture_is_not_scored_by_the_detecto
 def test_levels_calibrated_for_another_detector_are_not_applied(astronaut, tmp_path, monkeypatch):
     import json
 
-    from forensics.analyzers import face as face_module
+    from forensics.models import face_blend
 
     levels = tmp_path / "levels.json"
     levels.write_text(json.dumps({"detector_sha256": "0" * 64, "levels": [[0.0, "strong"]],
                                   "calibrated_on": "x", "untouched_below_weak": "95 %"}))
-    monkeypatch.setattr(face_module, "BLEND_LEVELS_FILE", levels)
+    monkeypatch.setattr(face_blend, "BLEND_LEVELS_FILE", levels)
     finding = analysed(astronaut[0], tmp_path)["face.blend.1"]
     assert finding.strength.value == "none" and "no calibrated levels" in finding.explanation
 
 
 def test_levels_read_weakest_first_in_words():
-    from forensics.analyzers.face import levels_in_words
+    from forensics.models.face_blend import levels_in_words
 
     assert levels_in_words([[0.993, "strong"], [0.939, "moderate"], [0.52, "weak"]]) == \
         "weak from 0.52; moderate from 0.939; strong from 0.993"

@@ -11,7 +11,7 @@ from forensics.analyzers import AnalysisContext
 from forensics.analyzers.file_identity import FileIdentity
 from forensics.media import upright
 from forensics.media import load_media
-from tests.conftest import textured_rgb
+from tests.helpers import textured_rgb
 
 
 def measurements(finding):

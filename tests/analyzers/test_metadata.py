@@ -17,8 +17,8 @@ from forensics.analyzers.metadata import MetadataAnalyser
 from forensics.algorithms.png_chunks import parse_png
 from forensics.errors import BadInputError
 from forensics.media import load_media
-from tests.conftest import CORPUS, textured_rgb
-from tests.exif_builder import ASCII, RATIONAL, SHORT, build_exif
+from tests.helpers import CORPUS, textured_rgb
+from tests.helpers import ASCII, RATIONAL, SHORT, build_exif
 
 CONTEXT = AnalysisContext("E001", "photo.jpg", received_utc="2026-11-23T10:00:00.000000Z")
 # A camera we hold no original of: its quantisation tables cannot be compared with anything.
@@ -230,15 +230,52 @@ def test_empty_thumbnail_is_reported_not_a_crash(jpeg_file):
     assert [f.title for f in findings] == ["EXIF thumbnail cannot be decoded"]
 
 
-def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
-    from forensics.analyzers.metadata import camera_signatures
+IPHONE_7 = {0x010F: (ASCII, "Apple"), 0x0110: (ASCII, "iPhone 7")}
 
-    held = {c for entry in camera_signatures().values() if entry["ijg_quality"] is None for c in entry["cameras"]}
-    assert "NIKON D40" in held  # a camera whose originals we hold, with its own (non-IJG) tables
-    exif = build_exif({0x010F: (ASCII, "NIKON CORPORATION"), 0x0110: (ASCII, "NIKON D40")}, CAPTURE)
-    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.camera_tables"]
+
+def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
+    from forensics.analyzers.metadata import camera_encoders
+
+    held = [r for r in camera_encoders() if r.camera == "Apple iPhone 7"]
+    assert len(held) >= 2  # a camera whose untouched originals we hold, with its own (non-IJG) tables
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))))["metadata.camera_tables"]
     assert finding.strength.value == "weak"
     assert values(finding)["verdict"] == "inconsistent" and values(finding)["IJG quality (exact match)"] == 92
+
+
+def layout_finding(path: Path, held_out: tuple[str, ...] = ()):
+    context = AnalysisContext("E001", "photo.jpg", parameters={"held_out_sources": list(held_out)})
+    return by_key(MetadataAnalyser().analyse(load_media(path), context))["metadata.camera_layout"]
+
+
+def test_a_resave_that_keeps_the_exif_of_a_camera_we_hold_is_told_by_its_layout(tmp_path):
+    from tests.helpers import camera_style
+
+    resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
+    finding = layout_finding(resaved)
+    assert finding.strength.value == "moderate" and finding.proposition.value == "processing"
+    assert values(finding)["file's layout"] == "JFIF Exif | DQT(1) DQT(1) SOF0 DHT(1) DHT(1) DHT(1) DHT(1)"
+    assert values(finding)["layouts they have"] == "Exif | DQT(2) SOF0 DHT(4)"
+    assert "iPhone 7" in finding.explanation and "re-save" in finding.explanation
+
+    as_the_camera_writes = tmp_path / "camera.jpg"
+    as_the_camera_writes.write_bytes(camera_style(resaved.read_bytes()))
+    assert layout_finding(as_the_camera_writes).strength.value == "none"
+
+
+def test_held_out_collections_are_not_compared_with(tmp_path):
+    resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
+    # Without the collection that holds every iPhone 7 original, the other Apple models stand in, weakly.
+    by_make = layout_finding(resaved, held_out=("dataset_monstree",))
+    assert by_make.strength.value == "weak"
+    assert values(by_make)["compared with"] == "originals of other models of this make"
+    nothing = layout_finding(resaved, held_out=("dataset_monstree", "CartridgeOCR"))
+    assert nothing.strength.value == "none" and "no comparison is possible" in nothing.explanation
+
+
+def test_a_camera_we_hold_nothing_of_is_not_judged_by_its_layout(tmp_path):
+    finding = layout_finding(jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, CAPTURE)))
+    assert finding.strength.value == "none" and values(finding)["compared with"] == "nothing"
 
 
 @pytest.mark.corpus

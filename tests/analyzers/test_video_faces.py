@@ -95,7 +95,7 @@ def test_the_learned_detector_follows_the_track_and_shows_where_it_sees_the_blen
 
 def test_a_face_replaced_halfway_shows_in_the_second_half(half_swapped_clip):
     model = default_face_model()
-    from forensics.analyzers.face import load_calibration
+    from forensics.models.face_calibration import load_calibration
 
     followed = follow_faces(sample_frames(str(half_swapped_clip), 0.1, 100), model, load_calibration(), 0.1,
                             np.array([0.0]))

@@ -16,7 +16,7 @@ import pytest
 from forensics.case import Case
 from forensics.case.store import DB_NAME
 from forensics.errors import BadInputError, CaseError
-from tests.conftest import sha256_of, written
+from tests.helpers import sha256_of, written
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ with Case.open(sys.argv[1]) as case:
 def test_concurrent_intakes_keep_the_chain_valid(case, tmp_path):
     from PIL import Image
 
-    from tests.conftest import textured_rgb
+    from tests.helpers import textured_rgb
 
     files = []
     for index in range(16):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 import forensics
 from forensics.errors import EXIT_BAD_INPUT, EXIT_CASE, EXIT_OK, EXIT_VERIFY_FAILED
-from tests.conftest import sha256_of, written
+from tests.helpers import sha256_of, written
 
 SCHEMA = json.loads((Path(forensics.__file__).parent / "schema" / "results.schema.json").read_text())
 
@@ -115,7 +115,7 @@ def test_verify_detects_truncation_against_the_head_cited_by_a_report(tmp_path, 
 def truncated_jpeg(folder: Path) -> Path:
     from PIL import Image
 
-    from tests.conftest import textured_rgb
+    from tests.helpers import textured_rgb
 
     full = folder / "full.jpg"
     Image.fromarray(textured_rgb(200, 200)).save(full, quality=90)

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from forensics.case import Case
-from tests.conftest import textured_rgb
+from tests.helpers import textured_rgb
 
 ROOT = Path(__file__).resolve().parents[2]
 

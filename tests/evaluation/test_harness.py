@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from forensics.evaluation.harness import SHIPPED, AnalyserEvaluation, CaseOutcome, EvalCase, run
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 def outcome(label: int, level: int, kind: str) -> CaseOutcome:
@@ -68,3 +68,54 @@ def test_bench_quick_runs(run_cli):
     code, stdout, _ = run_cli("bench", "--quick", "--corpus", "/nonexistent")
     assert code == 0
     assert "x decode" in stdout and "files/s" in stdout
+
+
+def test_shipping_some_analysers_keeps_the_others_with_their_dates(tmp_path, monkeypatch):
+    from forensics.evaluation import harness
+
+    shipped = tmp_path / "error_rates.json"
+    shipped.write_text(json.dumps({"date": "2026-01-01", "analysers": {
+        "metadata": {"analyser": "metadata", "date": "2026-01-01", "cases": 1},
+        "face": {"analyser": "face", "date": "2026-01-01", "cases": 7}}}))
+    monkeypatch.setattr(harness, "SHIPPED", shipped)
+
+    def evaluate(name, corpus, cache, seed):
+        evaluation = AnalyserEvaluation(name, "9.9.9", "edited?")
+        evaluation.outcomes = [outcome(1, 2, "re-saved"), outcome(0, 0, "original")]
+        return evaluation
+
+    monkeypatch.setattr(harness, "evaluate", evaluate)
+    (tmp_path / "corpus" / "metadata").mkdir(parents=True)
+    assert run(tmp_path / "corpus", None, tmp_path / "cache", 0, ship=True, analysers=["metadata"]) == 0
+    written = json.loads(shipped.read_text())
+    assert written["analysers"]["face"] == {"analyser": "face", "date": "2026-01-01", "cases": 7}
+    metadata = written["analysers"]["metadata"]
+    assert metadata["version"] == "9.9.9" and metadata["cases"] == 2
+    assert metadata["date"] == written["date"] > "2026-01-01"
+
+
+def test_a_case_is_not_compared_with_its_own_collection(tmp_path, monkeypatch):
+    """EvalCase.held_out reaches the analysers as the run parameter held_out_sources."""
+    from PIL import Image
+
+    from forensics.evaluation import harness
+
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (16, 16)).save(path)
+    seen = []
+
+    def run_analysers(media, context, analysers):
+        seen.append(context.parameters)
+        return []
+
+    class Builder:
+        PROPOSITION, QUESTION, DATA = "processing", "edited?", {}
+
+        @staticmethod
+        def build_cases(corpus, cache, seed):
+            return [EvalCase(path, 0, "original", "test", held_out=("collection-a",))]
+
+    monkeypatch.setattr(harness, "run_analysers", run_analysers)
+    monkeypatch.setattr(harness, "import_module", lambda name: Builder)
+    harness.evaluate("metadata", tmp_path, tmp_path / "cache", 0)
+    assert seen == [{"held_out_sources": ["collection-a"]}]

@@ -3,7 +3,7 @@
 import pytest
 
 from forensics.evaluation.metadata_agreement import Comparison, compare, exiftool_values, metadata_extractor_values
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 def test_metadata_extractor_dump_is_read():

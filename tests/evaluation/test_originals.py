@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from forensics.evaluation.originals import check_original
-from tests.conftest import textured_rgb
-from tests.exif_builder import ASCII, LONG, build_exif
+from tests.helpers import CORPUS, textured_rgb
+from tests.helpers import ASCII, LONG, build_exif
 
 HEIGHT, WIDTH = 480, 720  # 0.35 megapixels: a plausible native size
 
@@ -52,3 +52,18 @@ def test_a_truncated_file_is_not_a_usable_reference(tmp_path):
 def test_a_rotation_is_not_a_size_difference(tmp_path):
     exif = camera_exif(width=HEIGHT, height=WIDTH)  # recorded as portrait, stored as landscape
     assert check_original(photo(tmp_path, exif)).accepted
+
+
+@pytest.mark.corpus
+def test_the_shipped_camera_encoder_table_is_what_the_builder_makes_of_the_corpus_originals():
+    """The rows of the corpus's own collections are rebuilt and compared; fetched collections may be absent."""
+    import json
+
+    from forensics.analyzers.metadata import CAMERA_ENCODERS
+    from forensics.evaluation.build_camera_encoders import build
+
+    shipped = json.loads(CAMERA_ENCODERS.read_text("utf-8"))["originals"]
+    rebuilt = build(CORPUS)["originals"]
+    corpus_sources = {"metadata-extractor", "exif-samples", "pillow"}
+    assert [r for r in rebuilt if r["source"] in corpus_sources] == [r for r in shipped if r["source"] in corpus_sources]
+    assert len({r["camera"] for r in shipped}) >= 30

@@ -12,7 +12,7 @@ from PIL import Image
 
 from forensics.errors import BadInputError
 from forensics.media import Limits, load_media, sniff
-from tests.conftest import CORPUS, textured_rgb
+from tests.helpers import CORPUS, textured_rgb
 
 
 @pytest.mark.parametrize("suffix, save_kwargs, expected", [

@@ -14,7 +14,7 @@ import pytest
 from forensics.errors import EXIT_OK, EXIT_VERIFY_FAILED
 from forensics.report.render import render_pdf
 from forensics.report.verify import verify_report
-from tests.report.test_render import analysed_case, report_input
+from tests.helpers import analysed_case, report_input
 
 logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # it logs untrusted-chain tracebacks as warnings
 

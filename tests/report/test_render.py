@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from forensics.case import Case
-from forensics.report.render import AssetsOnlyFetcher, ReportInput, render_html, render_pdf, templates_dir
-from forensics.workflow import analyse_exhibit, case_results
-from tests.conftest import RecordingHandler
+from forensics.report.render import AssetsOnlyFetcher, render_html, render_pdf, templates_dir
+from tests.helpers import RecordingHandler, analysed_case, report_input
 
 INJECTION = '<img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1:{port}/x.css">'
-
-
-def analysed_case(tmp_path: Path, evidence: Path, case_number: str = "2026-0042") -> Case:
-    case = Case.init(tmp_path / "case", case_number, "Alice Examiner", "Test Lab")
-    record, _ = case.add_evidence(evidence, "alice")
-    analyse_exhibit(case, record, "alice", "forensics analyze test")
-    return case
-
-
-def report_input(case: Case) -> ReportInput:
-    verification = case.verify()
-    return ReportInput(case_results(case), case.events(), verification.ok, verification.problems, "2026-11-23T10:00:00.000000Z")
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -91,7 +76,7 @@ def test_report_without_shipped_error_rates_says_none_can_be_stated(tmp_path, jp
 def test_report_cites_the_shipped_error_rates(tmp_path, jpeg_file):
     from dataclasses import replace
 
-    from forensics.evaluation.harness import shipped_error_rates
+    from forensics.data import shipped_error_rates
 
     rates = shipped_error_rates()
     with analysed_case(tmp_path, jpeg_file) as case:

@@ -3,7 +3,7 @@
 import pytest
 
 from forensics.evaluation.robustness import corpus_files, hostile_files, report, walk
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 @pytest.mark.corpus

@@ -19,9 +19,9 @@ from pypdf import PdfReader
 from forensics.algorithms.xmp import parse_xmp
 from forensics.errors import EXIT_BAD_INPUT, EXIT_OK, BadInputError
 from forensics.media import load_media
-from tests.conftest import textured_rgb
-from tests.exif_builder import ASCII, build_exif
-from tests.conftest import RecordingHandler
+from tests.helpers import textured_rgb
+from tests.helpers import ASCII, build_exif
+from tests.helpers import RecordingHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
