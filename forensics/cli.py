@@ -404,7 +404,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--ship", action="store_true", help="write the results into the package (the file reports cite)")
     evaluate.set_defaults(handler=_eval)
 
-    bench = commands.add_parser("bench", parents=[common], help="time every stage on a 12 MP JPEG, four faces at 12 MP, a 1 MP PNG and a 10 s 1080p video")
+    bench = commands.add_parser("bench", parents=[common],
+                                help="time every stage on a 12 MP JPEG, four faces at 12 MP, a 1 MP PNG and a 10 s 1080p video")
     bench.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="takes the 12 MP JPEG from here when present")
     bench.add_argument("--repeats", type=int, default=5, help="runs per stage; medians are printed")
     bench.add_argument("--batch", type=int, default=16, help="files in the throughput test")

@@ -127,5 +127,6 @@ def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
                     (0, 0, 0), 1, cv2.LINE_AA)
     for t in np.linspace(start, end, 6):
         x = int(x_of(np.array([t]))[0])
-        cv2.putText(canvas, f"{t:.1f} s", (min(x - 18, left + width - 40), top + height + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(canvas, f"{t:.1f} s", (min(x - 18, left + width - 40), top + height + 20),
+        cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))

@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from forensics.results import (
-    AnalyserResult, CaseInfo, EvidenceResult, Finding, Proposition, ResultsDocument, RunInfo, Status, Strength,
-    UnsupportedSchema, conclude)
+    AnalyserResult,
+    CaseInfo,
+    EvidenceResult,
+    Finding,
+    Proposition,
+    ResultsDocument,
+    RunInfo,
+    Status,
+    Strength,
+    UnsupportedSchema,
+    conclude,
+)
 
 
 def finding(key: str, proposition: Proposition, strength: Strength, score: float) -> Finding:

@@ -27,7 +27,7 @@ import numpy as np
 from forensics.algorithms.dct import blockwise_dct, luminance
 from forensics.algorithms.jpeg_structure import ZIGZAG
 
-MODES = ZIGZAG[1:10]  # the 9 lowest-frequency AC coefficients (natural-order indexes), where statistics are richest
+AC_MODES = ZIGZAG[1:10]  # the 9 lowest-frequency AC coefficients (natural-order indexes), where statistics are richest
 HISTOGRAM_RANGE = 30  # coefficient values -30..30 are compared; larger ones are rare and carry little
 CALIBRATION_CROP_PX = 4
 # Histograms of 61 bins are estimated well from tens of thousands of values; fitting the models on an evenly
@@ -61,7 +61,7 @@ def analyse_double_jpeg(stored: np.ndarray, decoded_rgb: np.ndarray, table: np.n
     calibrated_flat = calibrated.reshape(-1, 64).astype(np.float32)
     log_ratios, primary, secondary, histograms = [], {}, {}, {}
     llr = np.zeros(stored.shape[:2], dtype=np.float64)
-    for mode in MODES:
+    for mode in AC_MODES:
         q2 = int(flat_table[mode])
         observed_values = stored_flat[..., mode]
         observed = _histogram(observed_values)

@@ -27,6 +27,7 @@ from scipy.stats import binom
 
 from forensics.algorithms.dct import sliding_dct
 
+
 @dataclass(frozen=True)
 class GridDetection:
     origin: tuple[int, int]  # (dx, dy) of the winning grid, modulo 8

@@ -35,7 +35,7 @@ import numpy as np
 from forensics.algorithms.dct import DCT_BASIS, sliding_dct
 from forensics.algorithms.jpeg_structure import ZIGZAG
 
-MODES = tuple(int(m) for m in ZIGZAG[:10])  # DC and the 9 lowest AC modes, natural index
+DC_AND_AC_MODES = tuple(int(m) for m in ZIGZAG[:10])  # DC and the 9 lowest AC modes, natural index
 PERIODS = np.arange(2, 41)  # candidate earlier quantisation steps
 OFFSETS = (0, 1, 2, 3, 5, 6, 7)
 SHIFTS = tuple((dx, dy) for dy in OFFSETS for dx in OFFSETS if (dx, dy) != (0, 0))
@@ -64,7 +64,7 @@ class NonAlignedEvidence:
 
 
 def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Lattice agreement per (shift in SHIFTS, mode in MODES, period in PERIODS): R, its peak excess, the
+    """Lattice agreement per (shift in SHIFTS, mode in DC_AND_AC_MODES, period in PERIODS): R, its peak excess, the
     excess's sampling variance, and the number of blocks per shift.
 
     The peak excess R(q) - (R(q - 1) + R(q + 1)) / 2 keeps the sharp peak a lattice of step q makes and removes
@@ -73,16 +73,17 @@ def lattice_agreement(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     level-shifted by -128 (``dct.luminance``), position (0, 0) on the file's grid.
     """
     rows, columns = (luma.shape[0] - 8) // 8, (luma.shape[1] - 8) // 8
-    histograms = np.zeros((len(SHIFTS), len(MODES), _CENTRES.size), dtype=np.float32)
-    for mode_index, (mode, coefficients) in enumerate(sorted(sliding_dct(luma, MODES), key=lambda m: MODES.index(m[0]))):
+    histograms = np.zeros((len(SHIFTS), len(DC_AND_AC_MODES), _CENTRES.size), dtype=np.float32)
+    by_mode = sorted(sliding_dct(luma, DC_AND_AC_MODES), key=lambda item: DC_AND_AC_MODES.index(item[0]))
+    for mode_index, (_, coefficients) in enumerate(by_mode):
         binned = np.clip(np.rint(coefficients[: 8 * rows, : 8 * columns] * BINS_PER_UNIT),
                          -COEFFICIENT_LIMIT * BINS_PER_UNIT, COEFFICIENT_LIMIT * BINS_PER_UNIT).astype(np.int32)
         by_offset = (binned + COEFFICIENT_LIMIT * BINS_PER_UNIT).reshape(rows, 8, columns, 8)
         for shift_index, (dx, dy) in enumerate(SHIFTS):
             histograms[shift_index, mode_index] = np.bincount(by_offset[:, dy, :, dx].ravel(), minlength=_CENTRES.size)
     blocks = max(rows * columns, 1)
-    moments = np.zeros((len(SHIFTS), len(MODES), _TRIGONOMETRY.shape[1]), dtype=np.float32)
-    for mode_index in range(len(MODES)):  # only the bins some coefficient of this mode fell in
+    moments = np.zeros((len(SHIFTS), len(DC_AND_AC_MODES), _TRIGONOMETRY.shape[1]), dtype=np.float32)
+    for mode_index in range(len(DC_AND_AC_MODES)):  # only the bins some coefficient of this mode fell in
         occupied = np.flatnonzero(histograms[:, mode_index].any(axis=0))
         if occupied.size:
             used = slice(occupied[0], occupied[-1] + 1)
@@ -114,7 +115,7 @@ def detect_nonaligned(luma: np.ndarray) -> NonAlignedEvidence:
     """The strongest earlier, non-aligned grid in ``luma`` (see the module docstring), or contrast 0 if too small."""
     agreement, excess, variance, blocks = lattice_agreement(luma)
     if blocks < MIN_BLOCKS:
-        empty = np.zeros((len(SHIFTS), len(MODES), PERIODS.size))
+        empty = np.zeros((len(SHIFTS), len(DC_AND_AC_MODES), PERIODS.size))
         return NonAlignedEvidence((0, 0), 0.0, 0.0, 0.0, blocks, {}, empty, empty)
     zscores = robust_zscores(excess, variance)
     best = zscores.reshape(len(SHIFTS), -1).max(axis=1)
@@ -122,7 +123,7 @@ def detect_nonaligned(luma: np.ndarray) -> NonAlignedEvidence:
     contrasts = [best[i] - max(best[position[m]] for m in mirrors(shift)) for i, shift in enumerate(SHIFTS)]
     winner = int(np.argmax(contrasts))
     steps = {}
-    for mode_index, mode in enumerate(MODES):
+    for mode_index, mode in enumerate(DC_AND_AC_MODES):
         period_index = int(np.argmax(zscores[winner, mode_index]))
         if zscores[winner, mode_index, period_index] > 3:
             steps[mode] = int(PERIODS[period_index])
@@ -147,6 +148,6 @@ def block_agreement_map(luma: np.ndarray, evidence: NonAlignedEvidence) -> np.nd
     others = [i for i, shift in enumerate(SHIFTS) if shift != evidence.shift]
     for mode, step in evidence.steps.items():
         coefficients = np.einsum("j,ajbk,k->ab", DCT_BASIS[mode // 8], blocks, DCT_BASIS[mode % 8], optimize=True)
-        baseline = np.median(evidence.agreement[others, MODES.index(mode), step - int(PERIODS[0])])
+        baseline = np.median(evidence.agreement[others, DC_AND_AC_MODES.index(mode), step - int(PERIODS[0])])
         total += np.cos(2 * np.pi * coefficients / step) - baseline
     return total / len(evidence.steps)

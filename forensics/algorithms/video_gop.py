@@ -10,11 +10,11 @@ follows Vázquez-Padín, Fontani, Bianchi, Comesaña, Piva & Barni, "Detection o
 with GOP size estimation", WIFS 2012). The packet size stands in for the prediction error: it is what
 the encoder spent on the residual, and it is read without decoding.
 
-The periodicity is tested with Fisher's g statistic (Fisher, "Tests of significance in harmonic
-analysis", Proc. R. Soc. A 125, 1929) extended to a period and its harmonics: the share of the
-periodogram they hold, with its p-value under a white-noise null (a Beta tail). Scene content is not white noise, so the series is first divided by its running
-median and the p-value is used as a statistic whose distribution on single encodings is measured, not
-as an error rate in itself.
+The periodicity is tested with Fisher's g statistic (Fisher, "Tests of significance in harmonic analysis", Proc. R.
+Soc. A 125, 1929) extended to a period and its harmonics: the share of the periodogram they hold, with its p-value
+under a white-noise null (a Beta tail). Scene content is not white noise, so the series is first divided by its
+running median and the p-value is used as a statistic whose distribution on single encodings is measured, not as an
+error rate in itself.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Analysers: one module each, registered with ``@register``; ``discover()`` finds them all."""
 
 from forensics.analyzers.base import (
-    AnalysisContext,
     Analyser,
     AnalyserOutput,
+    AnalysisContext,
     NotApplicable,
     discover,
     register,

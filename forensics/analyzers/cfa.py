@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forensics.algorithms.cfa import LatticeBlocks, blocks_below, largest_region, lattice_blocks, picture_trace, relative_trace
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import heat_map_figure
 from forensics.media import Media
 from forensics.media.orientation import upright
@@ -145,7 +145,8 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
                        "picture, resized, retouched or generated looks like this; so may an area the camera processed "
                        "differently (strong noise reduction, digital zoom). Look at the map before concluding.")
     return Finding(
-        key="cfa.traces", proposition=Proposition.CONTENT, title="Demosaicing (colour filter array) traces", strength=strongest.strength, score=strongest.score,
+        key="cfa.traces", proposition=Proposition.CONTENT, title="Demosaicing (colour filter array) traces",
+        strength=strongest.strength, score=strongest.score,
         explanation=explanation, method=_METHOD, reference=REFERENCE, measurements=measurements,
         figures=[_figure(media, blocks, missing.blocks)], limitations=_LIMITATIONS,
     )

@@ -6,14 +6,13 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.dct import luminance
-from forensics.algorithms.double_jpeg import HISTOGRAM_RANGE, MODES as ALIGNED_MODES, analyse_double_jpeg
+from forensics.algorithms.double_jpeg import AC_MODES, HISTOGRAM_RANGE, analyse_double_jpeg
 from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, requantisation_error
 from forensics.algorithms.jpeg_grid import TILE_PX, WINDOW_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
-from forensics.algorithms.nonaligned_jpeg import MODES as NONALIGNED_MODES
-from forensics.algorithms.nonaligned_jpeg import PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.algorithms.nonaligned_jpeg import DC_AND_AC_MODES, PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import bar_chart_figure, heat_map_figure, reduce, table_figure
 from forensics.media import Media
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients
@@ -63,9 +62,10 @@ class CompressionAnalyser(Analyser):
                    "JPEG grid alignment, error-level map.")
 
     def parameters(self) -> dict:
-        return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": len(ALIGNED_MODES), "max_first_step": MAX_FIRST_STEP,
+        return {"double_jpeg_levels": [[t, s.value] for t, s, _ in DOUBLE_JPEG_LEVELS], "modes": len(AC_MODES), "max_first_step": MAX_FIRST_STEP,
                 "histogram_range": HISTOGRAM_RANGE, "grid_window_px": WINDOW_PX, "grid_tile_px": TILE_PX, "grid_min_share": GRID_SHARE,
-                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS], "nonaligned_window_px": WINDOW_PX, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE,
+                "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS],
+                "nonaligned_window_px": WINDOW_PX, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE,
                 "encoder_reference_originals": ENCODER_REFERENCE_ORIGINALS,
                 "encoder_optimised_originals": ENCODER_OPTIMISED_ORIGINALS}
 
@@ -194,7 +194,8 @@ def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
                        "social-media platforms). This shows re-compression, not what, if anything, was changed; the "
                        "block map shows whether every part of the image shares that history.")
     return Finding(
-        key="compression.double_jpeg.aligned", proposition=Proposition.PROCESSING, title="Aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
+        key="compression.double_jpeg.aligned", proposition=Proposition.PROCESSING,
+        title="Aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
         method="Observed luminance DCT histograms of the 9 lowest AC modes compared with single- and double-compression "
                "models from calibration (4-pixel crop); first steps searched 1..40; per-block likelihood ratio",
         reference=REFERENCES["double"], measurements=measurements, figures=figures,
@@ -232,7 +233,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
         Measurement("best score among its mirror shifts", round(evidence.mirror_score, 2), "robust z units"),
         Measurement("blocks per shift", evidence.blocks, note=f"central window of up to {WINDOW_PX} x {WINDOW_PX} pixels"),
         Measurement("estimated earlier steps (DC and lowest AC modes)",
-                    [evidence.steps.get(m) for m in NONALIGNED_MODES] if strength is not Strength.NONE else None),
+                    [evidence.steps.get(m) for m in DC_AND_AC_MODES] if strength is not Strength.NONE else None),
         Measurement("earlier quality, if IJG tables were used", _ranges(consistent) or None
                     if strength is not Strength.NONE else None,
                     note=f"the IJG tables of these qualities agree with {best} of {len(evidence.steps)} estimated steps"
@@ -245,7 +246,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
         others = [i for i in range(len(SHIFTS)) if i != winner]
         figures.append(bar_chart_figure(
             "Lattice agreement per candidate step",
-            f"For DCT mode {NONALIGNED_MODES[mode_index]} (natural index) of the blocks on the grid offset by "
+            f"For DCT mode {DC_AND_AC_MODES[mode_index]} (natural index) of the blocks on the grid offset by "
             f"({evidence.shift[0]}, {evidence.shift[1]}) pixels: the mean of cos(2 pi c / q) for each candidate step q "
             "(red), against the median over the other candidate grids (grey); negative values are drawn as zero. A red "
             "bar far above grey means the coefficients on that grid sit on multiples of q: they were quantised there.",
@@ -273,7 +274,8 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
                        "offset, and saved as JPEG again. A camera does not do this; the block map shows which parts share "
                        "that earlier compression.")
     return Finding(
-        key="compression.double_jpeg.nonaligned", proposition=Proposition.PROCESSING, title="Non-aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
+        key="compression.double_jpeg.nonaligned", proposition=Proposition.PROCESSING,
+        title="Non-aligned double JPEG compression", explanation=explanation, strength=strength, score=score,
         method="Periodicity of DCT coefficients (DC and 9 lowest AC modes) on 48 offset grids for steps 2..40; robust "
                "z-scores against the grids off both of the file's axes; contrast with the mirror grids",
         reference=REFERENCES["nonaligned"], measurements=measurements, figures=figures,
@@ -376,7 +378,8 @@ def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
         "aligned compression was found. After a final save at ordinary quality (below about 95) the last grid "
         "dominates, so an earlier misaligned compression can remain undetected.")
     return Finding(
-        key="compression.grid", proposition=Proposition.PROCESSING, title="JPEG grid alignment", explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
+        key="compression.grid", proposition=Proposition.PROCESSING, title="JPEG grid alignment",
+        explanation=explanation, strength=Strength.STRONG if misaligned else Strength.NONE,
         score=0.85 if misaligned else 0.0, method="DCT-zero voting over the 64 grid origins with an a-contrario test",
         reference=REFERENCES["grid"], measurements=[*_grid_measurements(grid), _local_grid_measurement(tiles, grid)],
         limitations=_GRID_LIMITATIONS, figures=_grid_map_figures(grid, tiles, media))
@@ -426,7 +429,8 @@ def ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np
         "whole levels, about 0.4 levels RMS). Edges, texture and saturated colours "
         "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE)
     return Finding(
-        key="compression.error_level", proposition=Proposition.PROCESSING, title="Error level map (visual aid only)", strength=Strength.NONE, score=0.0,
+        key="compression.error_level", proposition=Proposition.PROCESSING, title="Error level map (visual aid only)",
+        strength=Strength.NONE, score=0.0,
         explanation="Shown only to help the reader see the image's compression response; it does not drive any "
                     "finding's strength, because its appearance depends mostly on content.",
         method=f"Requantisation of the stored luminance coefficients with the IJG table at quality {ELA_QUALITY} (equal to "

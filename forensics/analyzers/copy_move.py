@@ -10,7 +10,7 @@ import numpy as np
 
 from forensics.algorithms.copy_move import CopyMoveCluster, keypoint_pairs, transform_clusters
 from forensics.algorithms.exact_copies import ExactCopy, find_exact_copies
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
@@ -160,7 +160,8 @@ def _finding(image: np.ndarray, clusters: list[CopyMoveCluster]) -> Finding:
                        "objects (identical signs, products on a shelf, printed patterns) match the same way; look at the "
                        "figure before concluding.")
     return Finding(
-        key="copy_move.regions", proposition=Proposition.CONTENT, title="Copy-move (regions duplicated within the picture)", strength=strength, score=min(1.0, count / 100.0),
+        key="copy_move.regions", proposition=Proposition.CONTENT,
+        title="Copy-move (regions duplicated within the picture)", strength=strength, score=min(1.0, count / 100.0),
         explanation=explanation,
         method=("SIFT keypoints on a copy at most 1600 px wide, matched against each other (generalised 2NN ratio 0.5, "
                 "pairs closer than 20 px dropped); groups of pairs agreeing on one similarity transform found by RANSAC "

@@ -6,18 +6,32 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.face_boundary import (
-    BoundaryMeasures, FaceRegions, boundary_measures, face_regions, face_width, noise_response, sector_noise_profile)
+    BoundaryMeasures,
+    FaceRegions,
+    boundary_measures,
+    face_regions,
+    face_width,
+    noise_response,
+    sector_noise_profile,
+)
 from forensics.algorithms.logistic import LogisticModel
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
 from forensics.models.face_blend import (
-    BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, BlendDetector, blend_detector,
-    blend_levels, detector_component, level_of, levels_in_words)
-from forensics.models.face_calibration import (
-    BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration)
-from forensics.models.faces import (
-    FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason)
+    BLEND_METHOD,
+    BLEND_REFERENCES,
+    LEARNED_MAX_OUTSIDE_SHARE,
+    MIN_BLEND_FACE_PX,
+    BlendDetector,
+    blend_detector,
+    blend_levels,
+    detector_component,
+    level_of,
+    levels_in_words,
+)
+from forensics.models.face_calibration import BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration
+from forensics.models.faces import FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 
@@ -140,7 +154,8 @@ def _face_finding(number: int, face: DetectedFace, image: np.ndarray, calibratio
                        "another local edit of the face; make-up, lighting, focus on the face and beautifying filters "
                        "can produce the same differences.")
     return Finding(
-        key=f"face.boundary.{number}", proposition=Proposition.CONTENT, title=title, explanation=explanation, strength=strength, score=probability or 0.0,
+        key=f"face.boundary.{number}", proposition=Proposition.CONTENT, title=title, explanation=explanation,
+        strength=strength, score=probability or 0.0,
         method="Regions from the landmark hull (jaw and brows): inner face, and bands of 8 % of the face width either "
                "side of the boundary; log ratios of noise, fine detail and sharpness, seam contrast, CIELAB colour step; "
                "combined by a logistic model fitted on generated swaps and untouched faces",

@@ -10,14 +10,29 @@ import numpy as np
 
 from forensics.algorithms.face_boundary import face_width
 from forensics.algorithms.lighting import (
-    ContourLight, SurfaceLight, angular_difference, colour_angle, contour_light, ellipsoid_normals, face_light_regions,
-    edge_power_sums, grey_edge, grey_edge_from_sums, grey_world, linear_luminance, outward_normals, similar_chroma, smooth_contour, srgb_to_linear, surface_light)
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+    ContourLight,
+    SurfaceLight,
+    angular_difference,
+    colour_angle,
+    contour_light,
+    edge_power_sums,
+    ellipsoid_normals,
+    face_light_regions,
+    grey_edge,
+    grey_edge_from_sums,
+    grey_world,
+    linear_luminance,
+    outward_normals,
+    similar_chroma,
+    smooth_contour,
+    srgb_to_linear,
+    surface_light,
+)
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
-from forensics.models.faces import (
-    FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason)
+from forensics.models.faces import FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 REFERENCE_FILE = shipped_file("lighting_reference.json")
@@ -177,7 +192,8 @@ def _forehead_finding(image: np.ndarray, item: FaceLight, reference: dict | None
                 "A face swapped in or mirrored keeps the light it was photographed under while the forehead keeps the "
                 "photo's; a hat brim, a fringe's shadow or a light close to one side of the head can do the same."))
     return Finding(
-        key=f"lighting.forehead.{item.number}", proposition=Proposition.CONTENT, title=title, strength=strength, score=0.0 if share is None else 1.0 - share, explanation=explanation,
+        key=f"lighting.forehead.{item.number}", proposition=Proposition.CONTENT, title=title, strength=strength,
+        score=0.0 if share is None else 1.0 - share, explanation=explanation,
         method=("Linear luminance of the inner face (landmark hull without eyes, brows, nose and lips) and of the forehead "
                 f"skin ({int(FOREHEAD_FRACTION * 100)} % of the face width above the brows, colour close to the face's) on a "
                 "generic ellipsoid head; ambient + one distant light fitted to each by least squares (first-order "
@@ -225,7 +241,8 @@ def _direction_finding(small: np.ndarray, scale: float, lights: list[FaceLight],
         explanation = ("Fewer than two faces have a determined light direction (a 95 % interval within "
                        f"± {DETERMINED_DEGREES:.0f} degrees), so the faces are not compared.")
     return Finding(
-        key="lighting.directions", proposition=Proposition.CONTENT, title="Light direction on the faces", strength=Strength.NONE, score=0.0, explanation=explanation,
+        key="lighting.directions", proposition=Proposition.CONTENT, title="Light direction on the faces",
+        strength=Strength.NONE, score=0.0, explanation=explanation,
         method="Face surface: the inner face's first-order lighting on a generic ellipsoid head (as above), direction "
                "from its image-plane part; jaw line: Johnson & Farid's occluding-contour fit on linear luminance 2-5 % of "
                "the face width inside a smoothed spline through landmarks 1-17, without clipped, black and "

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ from forensics.algorithms.png_chunks import PngStructure, parse_png
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
 from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnail
 from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.data import shipped_file
 from forensics.media import Media
 from forensics.models import file_sha256
@@ -385,7 +385,8 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     strength, score, verdict = _thumbnail_verdict(comparison)
     thumbnail_tables = parse_jpeg(meta.exif.thumbnail).quantisation_tables
     return [Finding(
-        key="metadata.thumbnail", proposition=Proposition.PROCESSING, title="EXIF thumbnail compared with the main image", explanation=verdict, strength=strength, score=score,
+        key="metadata.thumbnail", proposition=Proposition.PROCESSING,
+        title="EXIF thumbnail compared with the main image", explanation=verdict, strength=strength, score=score,
         method="Embedded thumbnail compared with the reduced main image under the 8 rotations/mirrorings "
                "(Pearson correlation of luminance; letterbox bars removed)",
         reference=REFERENCES["thumbnail"],
@@ -515,7 +516,8 @@ def _camera_table_findings(meta: ImageMetadata, references: tuple[ReferenceOrigi
             + (f"they match tables recorded from {', '.join(known[:3])}." if known else
                f"we hold no {camera} original with these tables, so no comparison is possible."))
     return [Finding(
-        key="metadata.camera_tables", proposition=Proposition.PROCESSING, title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
+        key="metadata.camera_tables", proposition=Proposition.PROCESSING,
+        title="Camera make/model compared with the JPEG quantisation tables", explanation=explanation,
         strength=strength, score=0.3 if strength is Strength.WEAK else 0.0,
         method="Digest of the quantisation tables compared with tables of untouched camera originals and with the IJG tables",
         reference=REFERENCES["tables"],

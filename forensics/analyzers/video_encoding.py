@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from forensics.algorithms.video_gop import MIN_P_FRAMES, display_order, first_encoding_periodicity, frame_kinds, group_lengths
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import time_plot_figure
 from forensics.media import Media
@@ -113,7 +112,8 @@ def _claimed_device_mismatch(facts: StreamFacts) -> Finding | None:
     if maker not in ("Apple", "Android") or writer is None or writer == maker:
         return None
     return Finding(
-        key="video_encoding.handler", proposition=Proposition.PROCESSING, title="Track written by other software than the device the container names", strength=Strength.MODERATE,
+        key="video_encoding.handler", proposition=Proposition.PROCESSING,
+        title="Track written by other software than the device the container names", strength=Strength.MODERATE,
         score=0.6,
         explanation=(f"The container names an {maker} device, but its video track's handler is '{handler}', which "
                      f"{writer} writes; {maker} devices write "
@@ -156,7 +156,8 @@ def _groups(trace: PacketTrace) -> Finding:
                    f"Group lengths vary from {int(lengths.min())} to {int(lengths.max())} frames: the encoder places keyframes "
                    "adaptively (at scene cuts), typical of software encoders such as x264.")
     return Finding(
-        key="video_encoding.frame_types", proposition=Proposition.PROCESSING, title="Frame types and groups of pictures", strength=Strength.NONE, score=0.0,
+        key="video_encoding.frame_types", proposition=Proposition.PROCESSING,
+        title="Frame types and groups of pictures", strength=Strength.NONE, score=0.0,
         explanation=pattern + " Shown as context for the periodicity test below.",
         method="Packets read without decoding; I from the keyframe flag, B where a frame is shown before a frame "
                "decoded earlier, P otherwise",
@@ -196,7 +197,8 @@ def _periodicity(trace: PacketTrace, reference: dict | None) -> Finding | None:
                        "it contradicts a claim that this file is a camera original, and it does not by itself show "
                        "that the pictures were changed.")
     return Finding(
-        key="video_encoding.periodicity", proposition=Proposition.PROCESSING, title=title, strength=strength, score=float(min(evidence / 50, 1.0)), explanation=explanation,
+        key="video_encoding.periodicity", proposition=Proposition.PROCESSING, title=title, strength=strength,
+        score=float(min(evidence / 50, 1.0)), explanation=explanation,
         method="P-frame sizes relative to their running median and to the same place in the current groups; share of "
                "the periodogram at each candidate period (4-60 frames) and its harmonics; Fisher-type tail "
                "probability under white noise, corrected for the periods tried, used as a statistic",

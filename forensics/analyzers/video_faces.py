@@ -15,19 +15,28 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.face_boundary import face_regions
-from forensics.algorithms.face_tracks import (
-    box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median)
+from forensics.algorithms.face_tracks import box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median
 from forensics.algorithms.logistic import LogisticModel
-from forensics.analyzers.base import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, register
+from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, heat_map_figure, time_plot_figure
 from forensics.media import Media
 from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
 from forensics.models.face_blend import (
-    BLEND_METHOD, BLEND_REFERENCES, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, BlendDetector, BlendScore, FaceCrop,
-    blend_detector, detector_component, face_crop, level_of, levels_in_words)
-from forensics.models.face_calibration import (
-    BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration)
+    BLEND_METHOD,
+    BLEND_REFERENCES,
+    LEARNED_MAX_OUTSIDE_SHARE,
+    MIN_BLEND_FACE_PX,
+    BlendDetector,
+    BlendScore,
+    FaceCrop,
+    blend_detector,
+    detector_component,
+    face_crop,
+    level_of,
+    levels_in_words,
+)
+from forensics.models.face_calibration import BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration
 from forensics.models.faces import FRONTAL_RANGE, MIN_FACE_PX, FaceModel, ModelsMissing, default_face_model, not_analysable_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
@@ -396,7 +405,8 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
                             ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]),
                              (40, 90, 200))], 0.0, 1.0, dots=True)]
     return Finding(
-        key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=strength, score=median, explanation=explanation,
+        key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=strength,
+        score=median, explanation=explanation,
         method="The still-image face analyser's boundary measures and calibrated model in every sampled frame; the "
                "track's score is the median over its frames; levels from untouched reference clips" +
                (f" ({reference['built']})" if reference else ""),

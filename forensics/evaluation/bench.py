@@ -2,13 +2,14 @@
 
     forensics bench [--repeats 5] [--batch 16] [--quick]
 
-Inputs: a 12-megapixel camera JPEG (the largest camera original of ``metadata/metadata-extractor/jpg`` in
-the corpus, or a generated 4000 x 3000 JPEG without it), a 12-megapixel JPEG with four faces (the bundled
+Inputs: a 12-megapixel camera JPEG (the largest camera original of ``metadata/metadata-extractor/jpg`` in the
+corpus, or a generated 4000 x 3000 JPEG without it), a 12-megapixel JPEG with four faces (the bundled
 ``examples/portrait.jpg`` tiled and enlarged, when the source checkout has it), a 1-megapixel PNG (generated) and a
-10-second 1080p H.264 video at 30 fps panning over the four faces (generated with PyAV's x264). Stages: intake hashing, decode, each analyser, report rendering. The ratio of the total to
-one decode is the number to watch: decoding is the floor no analysis can beat. Peak RSS is read after each
-stage in a fresh process per input, so it shows which stage raised the peak. Throughput is measured on a
-batch of JPEGs analysed by 1 process and by one process per core.
+10-second 1080p H.264 video at 30 fps panning over the four faces (generated with PyAV's x264). Stages: intake
+hashing, decode, each analyser, report rendering. The ratio of the total to one decode is the number to watch:
+decoding is the floor no analysis can beat. Peak RSS is read after each stage in a fresh process per input, so it
+shows which stage raised the peak. Throughput is measured on a batch of JPEGs analysed by 1 process and by one
+process per core.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from forensics.case.hashing import digest_file
 from forensics.evaluation.video_clips import encode, panned_frames
 from forensics.media import load_media
 from forensics.models.faces import default_face_model
-
 
 VIDEO_FPS = 30
 PORTRAIT = Path(__file__).resolve().parents[2] / "examples" / "portrait.jpg"  # present in a source checkout

@@ -24,12 +24,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from forensics.models.face_blend import LEARNED_MAX_OUTSIDE_SHARE, blend_levels, level_of
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, read_photo, resaved, tight_crop, variants
 from forensics.evaluation.face_swap import swap_face
 from forensics.evaluation.metrics import bootstrap, roc_auc
-from forensics.models.face_blend import default_blend_detector, face_crop
+from forensics.models.face_blend import LEARNED_MAX_OUTSIDE_SHARE, blend_levels, default_blend_detector, face_crop, level_of
 from forensics.models.faces import default_face_model
 from forensics.results import Strength
 from forensics.training.samples import cell_maximum
@@ -60,7 +59,7 @@ def controlled(corpus: Path, levels: dict | None) -> None:
     outputs: dict[str, list[float]] = {}
     hits, marked, boundary_cells = 0, 0, 0
     photos = face_photos(corpus, "test")
-    for kind, label, photo, face_index, pixels in variants(photos):
+    for kind, _, photo, face_index, pixels in variants(photos):
         decoded = resaved(pixels)
         box = photo.faces[max(face_index, 0)].box
         outputs.setdefault(kind, []).append(detector.score(decoded, box).probability)

@@ -22,9 +22,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from forensics.models.face_blend import BLEND_LEVELS_FILE, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX
 from forensics.evaluation.cases_face import corpus_with_faces, half_of, read_photo, resaved
-from forensics.models.face_blend import default_blend_detector
+from forensics.models.face_blend import BLEND_LEVELS_FILE, LEARNED_MAX_OUTSIDE_SHARE, MIN_BLEND_FACE_PX, default_blend_detector
 from forensics.models.faces import default_face_model
 from forensics.training.face_data import SOURCES, cache_file, data_root, load_records, read_upright, split_of
 

@@ -27,7 +27,6 @@ from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.analyzers.video_encoding import REFERENCE_FILE as ENCODING_REFERENCE
 from forensics.analyzers.video_encoding import VideoEncodingAnalyser
 from forensics.analyzers.video_faces import REFERENCE_FILE as FACES_REFERENCE
-from forensics.models.face_blend import blend_detector, blend_levels
 from forensics.analyzers.video_faces import VideoFacesAnalyser, track_scores
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_video_encoding import generated_cases
@@ -35,6 +34,7 @@ from forensics.evaluation.cases_video_faces import face_clip_cases
 from forensics.evaluation.harness import DEFAULT_CACHE
 from forensics.evaluation.metrics import roc_auc
 from forensics.media import load_media
+from forensics.models.face_blend import blend_detector, blend_levels
 
 
 def _periodicity_statistic(path: Path) -> float:

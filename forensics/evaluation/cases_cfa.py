@@ -19,7 +19,6 @@ say so and stay silent).
 from __future__ import annotations
 
 import dataclasses
-
 from pathlib import Path
 
 import cv2

@@ -3,12 +3,12 @@
 Untouched (compressed once): camera originals of ``metadata/metadata-extractor/jpg`` that name no editor,
 as they are; and single-compression controls made from them, reduced to half size (which erases the
 camera's JPEG traces) and saved once by Pillow at quality 75 or 90.
-Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for
-Q1 < Q2 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at Q1, cropped, and saved at Q2 (non-aligned
-grids): 3 x 5 pixels with 70 -> 90 and 70 -> 98 (where the earlier grid stays dominant), 6 x 1 pixels with
-80 -> 90, and 3 pixels on one axis only with 70 -> 90 (offsets the non-aligned test does not examine). Lossless files: a 768-pixel window of the camera original saved as
-PNG, on its 8x8 grid or offset by 3 x 5 pixels (was a JPEG before), against the same window of the half-size
-image saved as PNG (never a JPEG at that size).
+Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for Q1 < Q2
+(60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at Q1, cropped, and saved at Q2 (non-aligned grids): 3 x 5
+pixels with 70 -> 90 and 70 -> 98 (where the earlier grid stays dominant), 6 x 1 pixels with 80 -> 90, and 3 pixels
+on one axis only with 70 -> 90 (offsets the non-aligned test does not examine). Lossless files: a 768-pixel window
+of the camera original saved as PNG, on its 8x8 grid or offset by 3 x 5 pixels (was a JPEG before), against the same
+window of the half-size image saved as PNG (never a JPEG at that size).
 """
 
 from __future__ import annotations

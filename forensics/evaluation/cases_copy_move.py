@@ -23,9 +23,9 @@ import numpy as np
 from PIL import Image
 
 from forensics.evaluation.cases_face import JPEG_QUALITY, cached_file, cached_jpeg
-from forensics.figures import encode_png
 from forensics.evaluation.collections import validation_originals
 from forensics.evaluation.harness import EvalCase
+from forensics.figures import encode_png
 
 QUESTION = "Was a region of the picture copied onto another place of it?"
 PROPOSITION = "content"

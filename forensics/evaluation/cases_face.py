@@ -23,12 +23,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from forensics.models.faces import not_analysable_reason
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.face_swap import self_swap, swap_face
 from forensics.evaluation.harness import EvalCase
 from forensics.media import upright
-from forensics.models.faces import DetectedFace, default_face_model
+from forensics.models.faces import DetectedFace, default_face_model, not_analysable_reason
 
 QUESTION = "Was a face in the image swapped or pasted? (image-level: the strongest face)"
 PROPOSITION = "content"

@@ -24,12 +24,11 @@ import numpy as np
 from PIL import Image
 
 from forensics.algorithms.face_boundary import HULL_POINTS, face_width
-from forensics.models.faces import not_analysable_reason
 from forensics.evaluation.cases_face import FacePhoto, cached_jpeg, face_photos
 from forensics.evaluation.face_swap import swap_face
 from forensics.evaluation.harness import EvalCase
 from forensics.media import upright
-from forensics.models.faces import default_face_model
+from forensics.models.faces import default_face_model, not_analysable_reason
 
 QUESTION = "Was a face lit differently from its surroundings (mirrored or pasted)? (image-level: the strongest face)"
 PROPOSITION = "content"

@@ -17,7 +17,6 @@ themselves re-encodings, which the table reports separately).
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 from pathlib import Path
 

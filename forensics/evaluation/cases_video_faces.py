@@ -19,7 +19,6 @@ received (untouched).
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 from pathlib import Path
 

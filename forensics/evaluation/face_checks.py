@@ -31,14 +31,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.algorithms.face_boundary import face_regions
+from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.analyzers.face import FaceAnalyser
-from forensics.models.face_calibration import BAND_FRACTION
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, resaved
 from forensics.evaluation.face_swap import swap_face
 from forensics.media import load_media
+from forensics.models.face_calibration import BAND_FRACTION
 from forensics.models.faces import default_face_model
 
 FOLDER = Path("faces") / "dlib" / "examples" / "faces"

@@ -4,9 +4,9 @@
 
 Every analyser runs on every untouched original (``collections.all_originals``): the calibration originals of the
 corpus's metadata-extractor-images, and every accepted original of the validation collections (not capped per
-model here), each compared with the camera-encoder table less its own collection's originals. A false alarm is a conclusion at "moderate" or stronger on either proposition; the table gives,
-per make, how many originals reached weak and moderate on each, and the findings that did (by key), with the
-rule-of-three bound when none did.
+model here), each compared with the camera-encoder table less its own collection's originals. A false alarm is a
+conclusion at "moderate" or stronger on either proposition; the table gives, per make, how many originals reached
+weak and moderate on each, and the findings that did (by key), with the rule-of-three bound when none did.
 """
 
 from __future__ import annotations

@@ -74,8 +74,8 @@ def _rates(outcomes: list[CaseOutcome], seed: int) -> dict:
         "cases": len(outcomes), "positives": int(labels.sum()), "negatives": int((~labels).sum()),
         "auc": asdict(bootstrap(roc_auc, labels, scores, seed=seed)),
         "levels": {level.value: {
-            "tpr": asdict(bootstrap(lambda l, s: rates_at(l, s, level.rank)[0], labels, levels, seed=seed)),
-            "fpr": asdict(bootstrap(lambda l, s: rates_at(l, s, level.rank)[1], labels, levels, seed=seed)),
+            "tpr": asdict(bootstrap(lambda truth, called: rates_at(truth, called, level.rank)[0], labels, levels, seed=seed)),
+            "fpr": asdict(bootstrap(lambda truth, called: rates_at(truth, called, level.rank)[1], labels, levels, seed=seed)),
         } for level in LEVELS},
     }
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.algorithms.exif import read_exif
-from forensics.evaluation import DEFAULT_CORPUS
 from forensics.algorithms.jpeg_structure import parse_jpeg
+from forensics.evaluation import DEFAULT_CORPUS
 
 FIELDS = ["make", "model", "software", "date_original", "orientation", "width", "height", "gps_latitude", "gps_longitude"]
 GPS_TOLERANCE_DEG = 1e-4  # dumps print seconds (or, in one ExifTool test, minutes) to 2 decimals: 0.005' = 8.3e-5 degrees

@@ -18,14 +18,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from forensics.algorithms.face_boundary import face_regions
 from forensics.algorithms.head_pose import mean_layout
 from forensics.algorithms.logistic import fit_logistic
-from forensics.algorithms.face_boundary import face_regions
-from forensics.models.face_calibration import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features
-from forensics.models.faces import not_analysable_reason
 from forensics.evaluation.cases_face import corpus_with_faces, face_photos, resaved, variants
 from forensics.evaluation.metrics import roc_auc
-from forensics.models.faces import default_face_model
+from forensics.models.face_calibration import BAND_FRACTION, FACE_FEATURES, MODEL_FILE, face_features
+from forensics.models.faces import default_face_model, not_analysable_reason
 
 # Probability thresholds of the verbal levels (strongest first), checked on the held-out half by `forensics eval`.
 LEVELS = [(0.95, "strong"), (0.8, "moderate"), (0.5, "weak")]

@@ -10,12 +10,12 @@ input of the analysers after it.
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
-from typing import Iterator
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np

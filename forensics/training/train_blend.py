@@ -40,8 +40,16 @@ from forensics.models import file_sha256
 from forensics.models.face_blend import BOUNDARY_STRIDE, CARD_FILE, CROP_SCALE, MODEL_FILE, BlendDetector
 from forensics.training.blend_net import BlendNet, imagenet_weights, pretrained_blend_net
 from forensics.training.face_data import (
-    SOURCES, VALIDATION_SHARE, FaceSource, data_root, load_records, prepare, read_upright, source_summary,
-    split_of)
+    SOURCES,
+    VALIDATION_SHARE,
+    FaceSource,
+    data_root,
+    load_records,
+    prepare,
+    read_upright,
+    source_summary,
+    split_of,
+)
 from forensics.training.samples import training_pair
 
 MODEL_VERSION = "1.0.0"

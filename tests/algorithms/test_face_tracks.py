@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from forensics.algorithms.face_tracks import (
-    box_iou, count_blinks, eye_aspect_ratio, interocular, landmark_jitter, link_boxes, rolling_median,
-    similarity_residual)
+    box_iou,
+    count_blinks,
+    eye_aspect_ratio,
+    interocular,
+    landmark_jitter,
+    link_boxes,
+    rolling_median,
+    similarity_residual,
+)
 
 
 def test_box_overlap():

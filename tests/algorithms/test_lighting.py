@@ -6,9 +6,24 @@ import numpy as np
 import pytest
 
 from forensics.algorithms.lighting import (
-    _fit_lit_side, angular_difference, azimuth, colour_angle, contour_light, edge_power_sums, ellipsoid_normals,
-    fit_light, grey_edge, grey_edge_from_sums, grey_world, sample_inside,
-    horizontal_shading, outward_normals, smooth_contour, srgb_to_linear, surface_light)
+    _fit_lit_side,
+    angular_difference,
+    azimuth,
+    colour_angle,
+    contour_light,
+    edge_power_sums,
+    ellipsoid_normals,
+    fit_light,
+    grey_edge,
+    grey_edge_from_sums,
+    grey_world,
+    horizontal_shading,
+    outward_normals,
+    sample_inside,
+    smooth_contour,
+    srgb_to_linear,
+    surface_light,
+)
 
 SIZE, CENTRE, RADIUS = 240, np.array([120.0, 120.0]), 80.0
 

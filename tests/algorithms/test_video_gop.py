@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import beta
 
-from forensics.algorithms.video_gop import (
-    fisher_share_p_value, first_encoding_periodicity, frame_kinds, group_lengths, relative_p_frame_sizes)
+from forensics.algorithms.video_gop import first_encoding_periodicity, fisher_share_p_value, frame_kinds, group_lengths, relative_p_frame_sizes
 
 
 def trace(pattern: str, repeats: int, fps: float = 25.0) -> tuple[np.ndarray, np.ndarray]:

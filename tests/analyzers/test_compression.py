@@ -25,9 +25,10 @@ def photo(size: int = 512, seed: int = 0) -> np.ndarray:
     """A never-compressed image with photo-like texture at several scales."""
     rng = np.random.default_rng(seed)
     base = textured_rgb(size, size, seed).astype(np.float32)
-    for sigma in (1.0, 3.0):
+    for _ in range(2):  # two layers of coarse noise, each enlarged 4x
         noise = rng.normal(0, 8, (size // 4, size // 4, 3)).astype(np.float32)
-        base += np.asarray(Image.fromarray(np.clip(noise + 128, 0, 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC), np.float32) - 128
+        coarse = Image.fromarray(np.clip(noise + 128, 0, 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)
+        base += np.asarray(coarse, np.float32) - 128
     return np.clip(base, 0, 255).astype(np.uint8)
 
 
@@ -245,8 +246,8 @@ def test_quantisation_tables_are_drawn(tmp_path):
 
 
 def test_grid_origin_map_marks_a_region_pasted_from_a_jpeg_with_another_grid(tmp_path):
-    from forensics.algorithms.jpeg_grid import detect_grid, local_grids
     from forensics.algorithms.dct import luminance
+    from forensics.algorithms.jpeg_grid import detect_grid, local_grids
 
     donor = decoded(jpeg(photo(seed=6), 60))
     spliced = photo(seed=7)  # never compressed: the donor's grid is the only one in the PNG

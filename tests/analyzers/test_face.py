@@ -6,7 +6,6 @@ the installed package rather than copied here.
 
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest

@@ -9,8 +9,7 @@ from PIL import Image, ImageOps
 
 from forensics.analyzers import AnalysisContext
 from forensics.analyzers.file_identity import FileIdentity
-from forensics.media import upright
-from forensics.media import load_media
+from forensics.media import load_media, upright
 from tests.helpers import textured_rgb
 
 

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from forensics.algorithms.png_chunks import parse_png
 from forensics.analyzers import AnalysisContext
 from forensics.analyzers.metadata import MetadataAnalyser
-from forensics.algorithms.png_chunks import parse_png
 from forensics.errors import BadInputError
 from forensics.media import load_media
-from tests.helpers import CORPUS, textured_rgb
-from tests.helpers import ASCII, RATIONAL, SHORT, build_exif
+from tests.helpers import ASCII, CORPUS, RATIONAL, SHORT, build_exif, textured_rgb
 
 CONTEXT = AnalysisContext("E001", "photo.jpg", received_utc="2026-11-23T10:00:00.000000Z")
 # A camera we hold no original of: its quantisation tables cannot be compared with anything.

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from forensics.analyzers import AnalysisContext, Analyser, AnalyserOutput, NotApplicable, discover, run_analysers
+from forensics.analyzers import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, discover, run_analysers
 from forensics.media import load_media
 from forensics.results import Finding, Proposition, Status, Strength
 

@@ -57,5 +57,5 @@ def test_bootstrap_is_reproducible_and_brackets_the_estimate():
 
 def test_bootstrap_of_a_constant_rate_has_zero_width():
     labels = np.array([1, 1, 0, 0], dtype=bool)
-    interval = bootstrap(lambda l, s: rates_at(l, s, 1)[1], labels, np.array([1, 1, 0, 0]), replicates=100)
+    interval = bootstrap(lambda truth, called: rates_at(truth, called, 1)[1], labels, np.array([1, 1, 0, 0]), replicates=100)
     assert (interval.value, interval.low, interval.high) == (0.0, 0.0, 0.0)

@@ -6,8 +6,7 @@ import pytest
 from PIL import Image
 
 from forensics.evaluation.originals import check_original
-from tests.helpers import CORPUS, textured_rgb
-from tests.helpers import ASCII, LONG, build_exif
+from tests.helpers import ASCII, CORPUS, LONG, build_exif, textured_rgb
 
 HEIGHT, WIDTH = 480, 720  # 0.35 megapixels: a plausible native size
 

@@ -34,8 +34,7 @@ def test_the_shipped_detector_matches_its_model_card_and_its_levels():
     import hashlib
     import json
 
-    from forensics.models.face_blend import BLEND_LEVELS_FILE
-    from forensics.models.face_blend import CARD_FILE, MODEL_FILE
+    from forensics.models.face_blend import BLEND_LEVELS_FILE, CARD_FILE, MODEL_FILE
 
     digest = hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest()
     card = json.loads(CARD_FILE.read_text())

@@ -25,8 +25,7 @@ from forensics.analyzers import AnalysisContext, run_analysers
 from forensics.errors import BadInputError
 from forensics.media import load_media, sniff
 from forensics.results import Status
-from tests.helpers import textured_rgb
-from tests.helpers import ASCII, build_exif
+from tests.helpers import ASCII, build_exif, textured_rgb
 
 EXAMPLES = int(os.environ.get("FORENSICS_FUZZ_EXAMPLES", "120"))
 REGRESSIONS = Path(__file__).parent / "regressions"

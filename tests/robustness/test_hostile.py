@@ -19,9 +19,7 @@ from pypdf import PdfReader
 from forensics.algorithms.xmp import parse_xmp
 from forensics.errors import EXIT_BAD_INPUT, EXIT_OK, BadInputError
 from forensics.media import load_media
-from tests.helpers import textured_rgb
-from tests.helpers import ASCII, build_exif
-from tests.helpers import RecordingHandler
+from tests.helpers import ASCII, RecordingHandler, build_exif, textured_rgb
 
 ROOT = Path(__file__).resolve().parents[2]
 
