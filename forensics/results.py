@@ -125,6 +125,13 @@ class AppendixEntry:
     name: str
     value: str
 
+    @classmethod
+    def shortened(cls, group: str, name: str, text: str, limit: int) -> AppendixEntry:
+        """An entry whose value is ``text`` with unprintable characters shown as "?" and cut after ``limit``
+        characters (saying how long it was): metadata is untrusted and can be megabytes long."""
+        text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+        return cls(group, name, text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)")
+
 
 @dataclass(frozen=True)
 class AnalyserResult:

@@ -1,30 +1,26 @@
-"""Metadata: everything the file says about itself (EXIF, XMP, IPTC, ICC, PNG text, C2PA, container tags),
-listed in full, and its contradictions turned into findings."""
+"""Metadata of images: everything the file says about itself (EXIF, XMP, IPTC, ICC, PNG text, C2PA), read by
+``forensics.media.metadata``, listed in full, and its contradictions turned into findings. Video container tags are
+the ``container_metadata`` analyser's."""
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 import cv2
 import numpy as np
 
 from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout
-from forensics.algorithms.exif import Exif, read_exif
-from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
+from forensics.algorithms.dates import describe_span, parse_exif_date, parse_iso_date, parse_offset
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
-from forensics.algorithms.jpeg_structure import JpegStructure, encoder_layout, mpf_image_count, parse_jpeg
-from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
-from forensics.algorithms.png_chunks import PngStructure, parse_png
+from forensics.algorithms.jpeg_structure import encoder_layout, parse_jpeg
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
 from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnail
-from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
 from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.data import shipped_file
 from forensics.media import Media
+from forensics.media.metadata import ImageMetadata, camera_name, read_image_metadata, software_sources
 from forensics.models import file_sha256
 from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 
@@ -58,27 +54,12 @@ REFERENCES = {
 }
 
 
-@dataclass
-class ImageMetadata:
-    exif: Exif = field(default_factory=Exif)
-    xmp: list[Xmp] = field(default_factory=list)
-    photoshop: PhotoshopResources | None = None
-    icc: IccProfile | None = None
-    jpeg: JpegStructure | None = None
-    png: PngStructure | None = None
-    comments: list[str] = field(default_factory=list)
-    c2pa: dict | None = None
-    c2pa_state: str = "no C2PA manifest"
-    mpf_images: int | None = None
-    problems: list[str] = field(default_factory=list)
-
-
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
-    version = "1.2.0"
-    kinds = frozenset({"image", "video"})
-    description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA/container tags, with consistency checks."
+    version = "2.0.0"
+    kinds = frozenset({"image"})
+    description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
     def parameters(self) -> dict:
         return {
@@ -90,8 +71,6 @@ class MetadataAnalyser(Analyser):
         }
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
-        if media.kind == "video":
-            return _analyse_video(media)
         meta = read_image_metadata(media.data or b"", media.file_type.format)
         findings = [_summary(meta, media)]
         findings += _stripped_findings(meta, media)
@@ -103,60 +82,6 @@ class MetadataAnalyser(Analyser):
         findings += _camera_table_findings(meta, references)
         findings += _camera_layout_findings(meta, media.data or b"", references)
         return AnalyserOutput(findings=findings, warnings=meta.problems, appendix=_appendix(meta))
-
-
-# ------------------------------------------------------------------------------------------------ reading
-
-
-def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
-    meta = ImageMetadata()
-    if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG"):
-        meta.exif = read_exif(data)
-        meta.problems += meta.exif.problems
-    if file_format == "JPEG":
-        meta.jpeg = parse_jpeg(data)
-        meta.problems += [f"JPEG structure: {p}" for p in meta.jpeg.problems]
-        app_segments = meta.jpeg.app_segments(data)
-        meta.comments = [s.payload(data).decode("latin-1").strip("\x00 ") for s, kind in app_segments if kind == "Comment"]
-        irb = b"".join(s.payload(data) for s, kind in app_segments if kind == "Photoshop IRB")
-        meta.photoshop = parse_irb(irb) if irb else None
-        meta.icc = parse_icc(assemble_jpeg_icc([s.payload(data) for s, kind in app_segments if kind == "ICC profile"]))
-        meta.mpf_images = next((n for s, kind in app_segments if kind == "Multi-Picture Format"
-                                if (n := mpf_image_count(s.payload(data)))), None)
-    if file_format == "PNG":
-        meta.png = parse_png(data)
-        meta.problems += [f"PNG structure: {p}" for p in meta.png.problems]
-        meta.icc = None  # iCCP is compressed; described by its profile name in the chunk list
-    for packet in find_packets(data):
-        parsed = parse_xmp(packet)
-        meta.xmp.append(parsed)
-        meta.problems += parsed.problems
-    meta.c2pa, meta.c2pa_state = _read_c2pa(data, file_format)
-    return meta
-
-
-_C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WebP": "image/webp", "HEIF": "image/heif"}
-
-
-def _read_c2pa(data: bytes, file_format: str) -> tuple[dict | None, str]:
-    # A manifest lives in a JUMBF box labelled "c2pa"; looking for the label first avoids loading the
-    # C2PA library (and its cost) for the vast majority of files, which carry none.
-    if b"c2pa" not in data or file_format not in _C2PA_MIME:
-        return None, "no C2PA manifest"
-    try:
-        import c2pa
-    except ImportError:
-        return None, "a C2PA label is present, but c2pa-python is not installed to read it"
-    try:
-        reader = c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data))
-        manifest_store = json.loads(reader.json())
-        state = str(reader.get_validation_state() or "unknown")
-    except Exception as error:  # ManifestNotFound and every parsing error of hostile JUMBF
-        text = str(error)
-        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in text or "not found" in text.lower():
-            return None, "no C2PA manifest"
-        return None, f"a C2PA manifest is present but could not be read ({text[:160]})"
-    return manifest_store, f"C2PA manifest present; validation state: {state}"
 
 
 # ------------------------------------------------------------------------------------------------ findings
@@ -226,47 +151,6 @@ def _stripped_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     )]
 
 
-def software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
-    """(where, text) pairs that name the software that produced or changed the file."""
-    sources = []
-    for where, value in (("EXIF Software", meta.exif.software), ("EXIF ProcessingSoftware", meta.exif.processing_software)):
-        if value:
-            sources.append((where, value))
-    for xmp in meta.xmp:
-        for key in ("xmp:CreatorTool", "tiff:Software", "photoshop:History", "pdf:Producer", "Iptc4xmpExt:DigitalSourceType"):
-            value = xmp.properties.get(key)
-            if value:
-                sources.append((f"XMP {key}", value if isinstance(value, str) else "; ".join(value)))
-        for event in xmp.history:
-            agent = event.get("softwareAgent")
-            if agent:
-                sources.append((f"XMP history ({event.get('action', 'event')} {event.get('when', '')})".strip(), agent))
-        if any(key.startswith("crs:") for key in xmp.properties):
-            sources.append(("XMP crs: (Camera Raw settings)", "Adobe Camera Raw"))
-    if meta.photoshop and meta.photoshop.photoshop_quality is not None:
-        sources.append(("Photoshop resource 0x0406 (JPEG save quality)", "Adobe Photoshop"))
-    for comment in meta.comments:
-        sources.append(("JPEG comment", comment[:200]))
-    if meta.png:
-        for kind, key, text in meta.png.texts:
-            sources.append((f"PNG {kind} '{key}'", text[:300]))
-    if meta.c2pa:
-        for manifest in (meta.c2pa.get("manifests") or {}).values():
-            generator = manifest.get("claim_generator") or ""
-            if generator:
-                sources.append(("C2PA claim generator", generator))
-            sources.extend(("C2PA action", json.dumps(action)[:300]) for action in _c2pa_actions(manifest))
-    return sources
-
-
-def _c2pa_actions(manifest: dict) -> list[dict]:
-    actions = []
-    for assertion in manifest.get("assertions", []):
-        if str(assertion.get("label", "")).startswith("c2pa.actions"):
-            actions.extend(assertion.get("data", {}).get("actions", []))
-    return actions
-
-
 def _software_findings(meta: ImageMetadata) -> list[Finding]:
     sources = software_sources(meta)
     findings = []
@@ -311,42 +195,42 @@ def _software_findings(meta: ImageMetadata) -> list[Finding]:
 
 def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Finding]:
     exif = meta.exif
-    original = _parse_exif_date(exif.date_original)
+    original = parse_exif_date(exif.date_original)
     if original is None and exif.date_original:
         return [_date_finding([], [f"DateTimeOriginal '{exif.date_original}' is not a valid date"], Strength.NONE)]
     if original is None:
         return []
     measurements = [Measurement("DateTimeOriginal", exif.date_original)]
     issues: list[str] = []
-    digitized = _parse_exif_date(exif.date_digitized)
+    digitized = parse_exif_date(exif.date_digitized)
     if exif.date_digitized in PLACEHOLDER_DATES:
         measurements.append(Measurement("DateTimeDigitized", exif.date_digitized, note="a firmware placeholder value; not compared"))
     elif digitized is not None:
         measurements.append(Measurement("DateTimeDigitized", exif.date_digitized))
         if abs((digitized - original).total_seconds()) > 2:
-            issues.append(f"DateTimeDigitized differs from DateTimeOriginal by {_span(digitized - original)}")
-    modified = _parse_exif_date(exif.modify_date)
+            issues.append(f"DateTimeDigitized differs from DateTimeOriginal by {describe_span(digitized - original)}")
+    modified = parse_exif_date(exif.modify_date)
     if modified is not None:
         measurements.append(Measurement("DateTime (last modified)", exif.modify_date))
         if (modified - original).total_seconds() > MODIFIED_AFTER_S:
-            issues.append(f"the file records a modification {_span(modified - original)} after the photo was taken")
+            issues.append(f"the file records a modification {describe_span(modified - original)} after the photo was taken")
     for xmp in meta.xmp:
         for key in ("xmp:ModifyDate", "xmp:MetadataDate"):
             value = xmp.properties.get(key)
-            parsed = _parse_iso_date(value) if isinstance(value, str) else None
+            parsed = parse_iso_date(value) if isinstance(value, str) else None
             if parsed is not None:
                 measurements.append(Measurement(f"XMP {key}", value))
                 if (parsed - original).total_seconds() > MODIFIED_AFTER_S + 86400:  # XMP dates may be in another zone
-                    issues.append(f"XMP {key} is {_span(parsed - original)} after the photo was taken")
+                    issues.append(f"XMP {key} is {describe_span(parsed - original)} after the photo was taken")
     if exif.gps_datetime and exif.offset_original:
-        gps = _parse_exif_date(exif.gps_datetime)
-        offset = _parse_offset(exif.offset_original)
+        gps = parse_exif_date(exif.gps_datetime)
+        offset = parse_offset(exif.offset_original)
         measurements += [Measurement("GPS date/time (UTC)", exif.gps_datetime), Measurement("OffsetTimeOriginal", exif.offset_original)]
         if gps is not None and offset is not None and abs((original - offset - gps).total_seconds()) > GPS_TOLERANCE_S:
-            issues.append(f"GPS time differs from the capture time (converted to UTC) by {_span(original - offset - gps)}")
-    received = _parse_iso_date(received_utc) if received_utc else None
+            issues.append(f"GPS time differs from the capture time (converted to UTC) by {describe_span(original - offset - gps)}")
+    received = parse_iso_date(received_utc) if received_utc else None
     if received is not None and original - timedelta(days=1) > received:
-        issues.append(f"DateTimeOriginal is {_span(original - received)} after the file was received as evidence")
+        issues.append(f"DateTimeOriginal is {describe_span(original - received)} after the file was received as evidence")
     return [_date_finding(measurements, issues, Strength.WEAK if issues else Strength.NONE)]
 
 
@@ -452,14 +336,6 @@ def _dimension_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
         measurements=[Measurement("EXIF width x height", list(recorded), "pixels"), Measurement("actual width x height", list(actual), "pixels")],
         limitations=["Several camera models write the sensor size or zero here."],
     )]
-
-
-def camera_name(make: str | None, model: str | None) -> str | None:
-    """"Make Model" without the make repeated ("Canon Canon EOS 30D" -> "Canon EOS 30D"), or None."""
-    make, model = (make or "").strip(), (model or "").strip()
-    if not make and not model:
-        return None
-    return model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip()
 
 
 @cache
@@ -586,121 +462,21 @@ def _appendix(meta: ImageMetadata) -> list[AppendixEntry]:
     entries = [AppendixEntry(group, name, value) for group, name, value in meta.exif.tags]
     for index, xmp in enumerate(meta.xmp):
         group = "XMP" if len(meta.xmp) == 1 else f"XMP packet {index + 1}"
-        entries += [AppendixEntry(group, key, _short(value if isinstance(value, str) else "; ".join(value)))
+        entries += [AppendixEntry.shortened(group, key, value if isinstance(value, str) else "; ".join(value), MAX_APPENDIX_VALUE)
                     for key, value in sorted(xmp.properties.items())]
-        entries += [AppendixEntry(f"{group} history", f"event {n + 1}", _short(", ".join(f"{k}={v}" for k, v in event.items())))
+        entries += [AppendixEntry.shortened(f"{group} history", f"event {n + 1}", ", ".join(f"{k}={v}" for k, v in event.items()),
+                                            MAX_APPENDIX_VALUE)
                     for n, event in enumerate(xmp.history)]
     if meta.photoshop:
-        entries += [AppendixEntry("IPTC", name, _short(value)) for name, value in meta.photoshop.iptc]
+        entries += [AppendixEntry.shortened("IPTC", name, value, MAX_APPENDIX_VALUE) for name, value in meta.photoshop.iptc]
         entries.append(AppendixEntry("Photoshop resources", "resource ids", ", ".join(f"0x{i:04X}" for i in meta.photoshop.resource_ids)))
     if meta.icc:
         entries += [AppendixEntry("ICC profile", key, str(value)) for key, value in vars(meta.icc).items() if value not in (None, "")]
     if meta.png:
-        entries += [AppendixEntry(f"PNG {kind}", key, _short(text)) for kind, key, text in meta.png.texts]
-    entries += [AppendixEntry("JPEG comment", f"comment {n + 1}", _short(text)) for n, text in enumerate(meta.comments)]
+        entries += [AppendixEntry.shortened(f"PNG {kind}", key, text, MAX_APPENDIX_VALUE) for kind, key, text in meta.png.texts]
+    entries += [AppendixEntry.shortened("JPEG comment", f"comment {n + 1}", text, MAX_APPENDIX_VALUE) for n, text in enumerate(meta.comments)]
     if meta.c2pa:
-        entries.append(AppendixEntry("C2PA", "manifest store", _short(json.dumps(meta.c2pa))))
+        entries.append(AppendixEntry.shortened("C2PA", "manifest store", json.dumps(meta.c2pa), MAX_APPENDIX_VALUE))
     return entries
 
 
-# ------------------------------------------------------------------------------------------------ video
-
-
-_FILE_SYSTEM_FIELDS = {"complete_name", "folder_name", "file_name", "file_extension", "file_name_extension",
-                       "file_last_modification_date", "file_last_modification_date__local", "file_creation_date",
-                       "file_creation_date__local"}
-
-
-def _analyse_video(media: Media) -> AnalyserOutput:
-    try:
-        from pymediainfo import MediaInfo
-
-        info = MediaInfo.parse(media.path)
-    except Exception as error:  # a container that MediaInfo cannot read still gets its other analyses
-        return AnalyserOutput(findings=[], warnings=[f"container metadata could not be read ({str(error)[:160]})"])
-    entries, general = [], {}
-    for track in info.tracks:
-        data = track.to_data()
-        if track.track_type == "General":
-            general = data
-        for key, value in sorted(data.items()):
-            if key.startswith("other_") or key in _FILE_SYSTEM_FIELDS or key in ("track_type", "count", "kind_of_stream"):
-                continue
-            entries.append(AppendixEntry(f"Container: {track.track_type}", key, _short(str(value))))
-    summary = Finding(
-        key="metadata.container_summary", proposition=Proposition.PROCESSING, title="Container metadata summary", strength=Strength.NONE, score=0.0,
-        explanation="What the video container records about itself. Every field read is listed in the appendix.",
-        method="Container parsed with MediaInfo (pymediainfo)", reference="ISO/IEC 14496-12 and 14496-14 (MP4); QuickTime File Format; RIFF AVI",
-        measurements=[Measurement(label, general.get(key)) for label, key in (
-            ("container format", "format"), ("writing application", "writing_application"),
-            ("writing library", "writing_library"), ("encoded date", "encoded_date"), ("tagged date", "tagged_date"),
-            ("recorded date", "recorded_date"), ("make", "comapplequicktimemake"), ("model", "comapplequicktimemodel"),
-            ("software", "comapplequicktimesoftware"), ("location (ISO 6709)", "comapplequicktimelocationiso6709"),
-            ("duration", "duration"), ("frame rate", "frame_rate"))],
-        limitations=["Container tags are easy to edit; consistent tags do not show that a video is authentic."],
-    )
-    findings = [summary]
-    hits = [(key, str(general[key]), name) for key in ("writing_application", "writing_library", "encoded_library",
-                                                       "comapplequicktimesoftware", "encoder")
-            if general.get(key) and (name := match_editor(str(general[key])))]
-    if hits:
-        findings.append(Finding(
-            key="metadata.container_software", proposition=Proposition.PROCESSING, title="Editing or conversion software named in the container",
-            explanation=(
-                f"The container names {', '.join(sorted({h[2] for h in hits}))}. Cameras and phones write their own "
-                "names here; these tags show the file was written (re-encoded or re-packaged) by that software "
-                "after recording. They do not show what, if anything, was changed in the pictures."),
-            strength=Strength.MODERATE, score=0.6, method="Search of container tags for the names of editing and conversion software",
-            reference="Gloe, Fischer & Kirchner, 'Forensic analysis of video file formats', Digital Investigation 11, 2014",
-            measurements=[Measurement(key, text, note=name) for key, text, name in hits],
-            limitations=["Platforms re-encode every upload with such software; it is the rule, not the exception, for shared videos."],
-        ))
-    return AnalyserOutput(findings=findings, appendix=entries)
-
-
-# ------------------------------------------------------------------------------------------------ helpers
-
-
-def _parse_exif_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value.strip()[:19].replace("-", ":"), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-
-
-def _parse_iso_date(value: str) -> datetime | None:
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)
-    return parsed
-
-
-def _parse_offset(value: str) -> timedelta | None:
-    try:
-        sign = -1 if value.strip().startswith("-") else 1
-        hours, minutes = value.strip().lstrip("+-").split(":")[:2]
-        return sign * timedelta(hours=int(hours), minutes=int(minutes))
-    except ValueError:
-        return None
-
-
-def _span(delta: timedelta) -> str:
-    seconds = abs(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
-def _short(text: str) -> str:
-    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
-    return text if len(text) <= MAX_APPENDIX_VALUE else f"{text[:MAX_APPENDIX_VALUE]}... ({len(text)} characters)"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from forensics.algorithms.jpeg_quality import ijg_quality
 from forensics.analyzers.compression import STANDARD_HUFFMAN_AC_LUMA
-from forensics.analyzers.metadata import camera_name, read_image_metadata
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.collections import validation_originals
 from forensics.evaluation.originals import check_original
 from forensics.media.jpeg_coefficients import read_coefficients
+from forensics.media.metadata import camera_name, read_image_metadata
 
 
 def encoding(path: Path) -> dict:

@@ -33,8 +33,9 @@ from pathlib import Path
 from PIL import Image
 
 from forensics.algorithms.software_signatures import match_editor
-from forensics.analyzers.metadata import MODIFIED_AFTER_S, camera_name, read_image_metadata, software_sources
+from forensics.analyzers.metadata import MODIFIED_AFTER_S
 from forensics.media.loader import strict_pillow
+from forensics.media.metadata import camera_name, read_image_metadata, software_sources
 
 MIN_MEGAPIXELS = 0.3
 JPEG_SUFFIXES = {".jpg", ".jpeg", ".jpe"}

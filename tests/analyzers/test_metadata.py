@@ -201,16 +201,6 @@ def test_metadata_strings_survive_json_round_trip(tmp_path):
     json.dumps([e.__dict__ for e in output.appendix])
 
 
-def test_video_container_encoder_is_reported(video_file):
-    media = load_media(video_file)
-    output = MetadataAnalyser().analyse(media, CONTEXT)
-    # OpenCV writes AVI through FFmpeg's libavformat, which names itself "Lavf..." in the container.
-    finding = by_key(output)["metadata.container_software"]
-    assert finding.strength.value == "moderate"
-    assert any(m.value.startswith("Lavf") for m in finding.measurements)
-    assert not any(e.name == "complete_name" for e in output.appendix)  # the case's own path is not evidence
-
-
 @pytest.mark.corpus
 def test_corpus_editor_files_are_flagged_and_firmware_files_are_not():
     folder = CORPUS / "metadata" / "metadata-extractor" / "jpg"
@@ -223,7 +213,8 @@ def test_corpus_editor_files_are_flagged_and_firmware_files_are_not():
 
 def test_empty_thumbnail_is_reported_not_a_crash(jpeg_file):
     from forensics.algorithms.exif import Exif
-    from forensics.analyzers.metadata import ImageMetadata, _thumbnail_findings
+    from forensics.analyzers.metadata import _thumbnail_findings
+    from forensics.media.metadata import ImageMetadata
 
     findings = _thumbnail_findings(ImageMetadata(exif=Exif(thumbnail=b"")), load_media(jpeg_file))
     assert [f.title for f in findings] == ["EXIF thumbnail cannot be decoded"]

@@ -36,14 +36,15 @@ def test_analyze_writes_pdf_and_json_and_leaves_evidence_untouched(tmp_path, run
     statuses = {a["name"]: (a["status"], a["reason"]) for a in document["evidence"][0]["analysers"]}
     # The generated photo has no face: the lighting analyser says so instead of measuring; the video analysers
     # do not apply to a photo, nor the demosaicing one to a JPEG (it runs on the PNG); all others ran. On the
-    # video, both video analysers ran.
+    # video, the video analysers ran, and the image metadata analyser did not.
     assert statuses.pop("lighting")[0] == "not_applicable"
     assert statuses.pop("cfa")[0] == "not_applicable"
     assert {a["name"]: a["status"] for a in document["evidence"][1]["analysers"]}["cfa"] == "ran"
-    assert [statuses.pop(name)[0] for name in ("video_encoding", "video_faces")] == ["not_applicable"] * 2
+    video_analysers = ("video_encoding", "video_faces", "container_metadata")
+    assert [statuses.pop(name)[0] for name in video_analysers] == ["not_applicable"] * 3
     assert all(status == "ran" for status, _ in statuses.values())
     video = {a["name"]: a["status"] for a in document["evidence"][2]["analysers"]}
-    assert video["video_encoding"] == video["video_faces"] == "ran"
+    assert {video[name] for name in video_analysers} == {"ran"} and video["metadata"] == "not_applicable"
 
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages).replace("\n", "")
     assert "2026-0042" in text
