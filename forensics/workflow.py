@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Callable
 
 from forensics import __version__
-from forensics.analyzers import AnalysisContext, discover, run_analysers
-from forensics.analyzers.base import EvidenceModified, Timing
+from forensics.analysers import AnalysisContext, discover, run_analysers
+from forensics.analysers.base import EvidenceModified, Timing
 from forensics.case import Case, EvidenceRecord
 from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now

@@ -22,7 +22,7 @@ with atheris.instrument_imports():
     from forensics.algorithms.jpeg_structure import parse_jpeg
     from forensics.algorithms.png_chunks import parse_png
     from forensics.algorithms.xmp import find_packets, parse_xmp
-    from forensics.analyzers import AnalysisContext, run_analysers
+    from forensics.analysers import AnalysisContext, run_analysers
     from forensics.errors import BadInputError
     from forensics.media import load_media
     from forensics.results import Status

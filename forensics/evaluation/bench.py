@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.analysers import AnalysisContext, discover, run_analysers
 from forensics.case.hashing import digest_file
 from forensics.evaluation.video_clips import encode, panned_frames
 from forensics.media import load_media
@@ -127,7 +127,7 @@ def _compression_methods(media) -> list[tuple[str, object]]:
     from forensics.algorithms.jpeg_grid import central_window, detect_grid
     from forensics.algorithms.jpeg_structure import parse_jpeg
     from forensics.algorithms.nonaligned_jpeg import detect_nonaligned
-    from forensics.analyzers.compression import ela_finding
+    from forensics.analysers.compression import ela_finding
     from forensics.figures import reduce
     from forensics.media.jpeg_coefficients import read_coefficients
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics.algorithms.cfa import lattice_blocks, picture_trace
-from forensics.analyzers.cfa import BLOCK_PX, LEVELS, MIN_TRACE, cfa_regions
+from forensics.analysers.cfa import BLOCK_PX, LEVELS, MIN_TRACE, cfa_regions
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_cfa import cfa_cases
 from forensics.evaluation.harness import DEFAULT_CACHE

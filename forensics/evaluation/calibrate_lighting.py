@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from forensics.algorithms.lighting import angular_difference
-from forensics.analyzers.lighting import REFERENCE_FILE, FaceLight, departures, face_lights
+from forensics.analysers.lighting import REFERENCE_FILE, FaceLight, departures, face_lights
 from forensics.evaluation.cases_face import corpus_with_faces, face_photos, resaved
 from forensics.evaluation.cases_lighting import group_photos, mirror_face, relit_variants
 from forensics.evaluation.metrics import roc_auc

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.video_encoding import REFERENCE_FILE as ENCODING_REFERENCE
-from forensics.analyzers.video_encoding import VideoEncodingAnalyser
-from forensics.analyzers.video_faces import REFERENCE_FILE as FACES_REFERENCE
-from forensics.analyzers.video_faces import VideoFacesAnalyser, track_scores
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.video_encoding import REFERENCE_FILE as ENCODING_REFERENCE
+from forensics.analysers.video_encoding import VideoEncodingAnalyser
+from forensics.analysers.video_faces import REFERENCE_FILE as FACES_REFERENCE
+from forensics.analysers.video_faces import VideoFacesAnalyser, track_scores
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_video_encoding import generated_cases
 from forensics.evaluation.cases_video_faces import face_clip_cases

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from forensics.algorithms.jpeg_quality import ijg_quality
-from forensics.analyzers.compression import STANDARD_HUFFMAN_AC_LUMA
+from forensics.analysers.compression import STANDARD_HUFFMAN_AC_LUMA
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.collections import validation_originals
 from forensics.evaluation.originals import check_original

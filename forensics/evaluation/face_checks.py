@@ -32,8 +32,8 @@ import numpy as np
 from PIL import Image
 
 from forensics.algorithms.face_boundary import face_regions
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.face import FaceAnalyser
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.face import FaceAnalyser
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.cases_face import face_photos, resaved
 from forensics.evaluation.face_swap import swap_face

@@ -15,7 +15,7 @@ import argparse
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.analysers import AnalysisContext, discover, run_analysers
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.collections import CALIBRATION, all_originals
 from forensics.media import load_media

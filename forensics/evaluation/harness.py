@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics import __version__
-from forensics.analyzers import AnalysisContext, discover, run_analysers
+from forensics.analysers import AnalysisContext, discover, run_analysers
 from forensics.data import read_table, shipped_file
 from forensics.errors import BadInputError
 from forensics.evaluation.metrics import Interval, bootstrap, rates_at, roc_auc

@@ -33,7 +33,7 @@ from pathlib import Path
 from PIL import Image
 
 from forensics.algorithms.software_signatures import match_editor
-from forensics.analyzers.metadata import MODIFIED_AFTER_S
+from forensics.analysers.metadata import MODIFIED_AFTER_S
 from forensics.media.loader import strict_pillow
 from forensics.media.metadata import camera_name, read_image_metadata, software_sources
 

@@ -85,7 +85,7 @@ def walk(files: list[Path], timeout: float, jobs: int) -> list[Outcome]:
     # Import everything once here: forked children inherit it instead of paying ~0.5 s of imports per file.
     import forensics.cli  # noqa: F401
     import forensics.workflow  # noqa: F401
-    from forensics.analyzers import discover
+    from forensics.analysers import discover
     from forensics.models.faces import ModelsMissing, default_face_model
 
     discover()

@@ -32,8 +32,8 @@ from forensics.algorithms.dct import coefficient_blocks, luminance
 from forensics.algorithms.double_jpeg import analyse_double_jpeg
 from forensics.algorithms.jpeg_grid import central_window
 from forensics.algorithms.nonaligned_jpeg import block_agreement_map, detect_nonaligned
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.compression import CompressionAnalyser
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.compression import CompressionAnalyser
 from forensics.evaluation import DEFAULT_CORPUS
 from forensics.evaluation.metrics import bootstrap, f1_mcc, rates_at, roc_auc
 from forensics.media import load_media

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from forensics.algorithms.copy_move import keypoint_pairs, transform_clusters
-from forensics.analyzers.copy_move import copy_move_clusters
+from forensics.analysers.copy_move import copy_move_clusters
 from forensics.evaluation.cases_copy_move import paste_copy
 
 skimage_data = pytest.importorskip("skimage.data")

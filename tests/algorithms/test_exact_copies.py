@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from forensics.algorithms.exact_copies import block_hashes, find_exact_copies
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.copy_move import CopyMoveAnalyser
+from forensics.analysers import AnalysisContext
+from forensics.analysers.copy_move import CopyMoveAnalyser
 from forensics.media import load_media
 from tests.helpers import textured_rgb
 

@@ -58,7 +58,7 @@ def test_the_shipped_camera_encoder_table_is_what_the_builder_makes_of_the_corpu
     """The rows of the corpus's own collections are rebuilt and compared; fetched collections may be absent."""
     import json
 
-    from forensics.analyzers.metadata import CAMERA_ENCODERS
+    from forensics.analysers.metadata import CAMERA_ENCODERS
     from forensics.evaluation.build_camera_encoders import build
 
     shipped = json.loads(CAMERA_ENCODERS.read_text("utf-8"))["originals"]

@@ -21,7 +21,7 @@ from forensics.algorithms.jpeg_structure import mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import parse_iptc, parse_irb
 from forensics.algorithms.png_chunks import parse_png
 from forensics.algorithms.xmp import find_packets, parse_xmp
-from forensics.analyzers import AnalysisContext, run_analysers
+from forensics.analysers import AnalysisContext, run_analysers
 from forensics.errors import BadInputError
 from forensics.media import load_media, sniff
 from forensics.results import Status

@@ -56,7 +56,7 @@ def test_looping_exif_ifd_chain_terminates(tmp_path):
     path = tmp_path / "loop.jpg"
     Image.fromarray(textured_rgb(40, 60)).save(path, exif=bytes(exif))
     started = time.perf_counter()
-    from forensics.analyzers import AnalysisContext, run_analysers
+    from forensics.analysers import AnalysisContext, run_analysers
 
     results = run_analysers(load_media(path), AnalysisContext("E1", "loop.jpg"))
     assert time.perf_counter() - started < 10

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from forensics.algorithms.face_boundary import HULL_POINTS
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.face import FaceAnalyser
-from forensics.analyzers.lighting import LightingAnalyser, face_lights, load_reference
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.face import FaceAnalyser
+from forensics.analysers.lighting import LightingAnalyser, face_lights, load_reference
 from forensics.media import load_media
 from forensics.models import faces as face_models
 from forensics.models.faces import default_face_model

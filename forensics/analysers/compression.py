@@ -12,7 +12,7 @@ from forensics.algorithms.jpeg_grid import TILE_PX, WINDOW_PX, GridDetection, Lo
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
 from forensics.algorithms.nonaligned_jpeg import DC_AND_AC_MODES, PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import bar_chart_figure, heat_map_figure, reduce, table_figure
 from forensics.media import Media
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients

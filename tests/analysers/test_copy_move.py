@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.copy_move import CopyMoveAnalyser
+from forensics.analysers import AnalysisContext
+from forensics.analysers.copy_move import CopyMoveAnalyser
 from forensics.evaluation.cases_copy_move import paste_copy
 from forensics.media import load_media
 from forensics.results import Strength

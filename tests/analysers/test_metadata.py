@@ -13,8 +13,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from forensics.algorithms.png_chunks import parse_png
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.metadata import MetadataAnalyser
+from forensics.analysers import AnalysisContext
+from forensics.analysers.metadata import MetadataAnalyser
 from forensics.errors import BadInputError
 from forensics.media import load_media
 from tests.helpers import ASCII, CORPUS, RATIONAL, SHORT, build_exif, textured_rgb
@@ -213,7 +213,7 @@ def test_corpus_editor_files_are_flagged_and_firmware_files_are_not():
 
 def test_empty_thumbnail_is_reported_not_a_crash(jpeg_file):
     from forensics.algorithms.exif import Exif
-    from forensics.analyzers.metadata import _thumbnail_findings
+    from forensics.analysers.metadata import _thumbnail_findings
     from forensics.media.metadata import ImageMetadata
 
     findings = _thumbnail_findings(ImageMetadata(exif=Exif(thumbnail=b"")), load_media(jpeg_file))
@@ -224,7 +224,7 @@ IPHONE_7 = {0x010F: (ASCII, "Apple"), 0x0110: (ASCII, "iPhone 7")}
 
 
 def test_known_camera_with_ijg_tables_is_weakly_inconsistent(tmp_path):
-    from forensics.analyzers.metadata import camera_encoders
+    from forensics.analysers.metadata import camera_encoders
 
     held = [r for r in camera_encoders() if r.camera == "Apple iPhone 7"]
     assert len(held) >= 2  # a camera whose untouched originals we hold, with its own (non-IJG) tables

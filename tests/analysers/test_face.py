@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from forensics.algorithms.face_boundary import boundary_measures, face_regions, face_width, immerkaer_noise
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.face import FaceAnalyser
+from forensics.analysers import AnalysisContext
+from forensics.analysers.face import FaceAnalyser
 from forensics.evaluation.face_swap import self_swap, swap_face
 from forensics.media import load_media
 from forensics.models.faces import default_face_model
@@ -125,7 +125,7 @@ def test_small_faces_are_not_analysable_rather_than_guessed(astronaut, tmp_path)
 
 
 def test_a_face_turned_to_one_side_is_not_analysable(astronaut):
-    from forensics.analyzers.face import _face_finding
+    from forensics.analysers.face import _face_finding
     from forensics.models.face_calibration import load_calibration
     from forensics.models.faces import DetectedFace
 
@@ -168,7 +168,7 @@ def test_a_face_that_fills_the_picture_is_declined_by_the_classical_measure_and_
 def test_a_face_almost_entirely_outside_the_picture_is_not_scored_by_the_detector(astronaut):
     from dataclasses import replace
 
-    from forensics.analyzers.face import _blend_finding
+    from forensics.analysers.face import _blend_finding
     from forensics.models.face_blend import LEARNED_MAX_OUTSIDE_SHARE, blend_detector, blend_levels
 
     pixels, face = astronaut

@@ -17,7 +17,7 @@ from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, 
 from forensics.algorithms.jpeg_structure import encoder_layout, parse_jpeg
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
 from forensics.algorithms.thumbnail import ThumbnailComparison, compare_thumbnail
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.data import shipped_file
 from forensics.media import Media
 from forensics.media.metadata import ImageMetadata, camera_name, read_image_metadata, software_sources

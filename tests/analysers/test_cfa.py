@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from forensics.analyzers import AnalysisContext, NotApplicable
-from forensics.analyzers.cfa import CfaAnalyser
+from forensics.analysers import AnalysisContext, NotApplicable
+from forensics.analysers.cfa import CfaAnalyser
 from forensics.evaluation.cases_cfa import simulated_capture
 from forensics.media import load_media
 from forensics.results import Strength

@@ -9,7 +9,7 @@ system fields (names, times on this machine) are left out: they describe the cop
 from __future__ import annotations
 
 from forensics.algorithms.software_signatures import match_editor
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.media import Media
 from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 

@@ -1,6 +1,6 @@
 """Analysers: one module each, registered with ``@register``; ``discover()`` finds them all."""
 
-from forensics.analyzers.base import (
+from forensics.analysers.base import (
     Analyser,
     AnalyserOutput,
     AnalysisContext,

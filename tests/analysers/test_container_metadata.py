@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from forensics.analyzers import AnalysisContext, discover
-from forensics.analyzers.container_metadata import ContainerMetadataAnalyser
+from forensics.analysers import AnalysisContext, discover
+from forensics.analysers.container_metadata import ContainerMetadataAnalyser
 from forensics.media import load_media
 
 CONTEXT = AnalysisContext("E001", "clip.avi", received_utc="2026-11-23T10:00:00.000000Z")

@@ -13,8 +13,8 @@ from forensics.algorithms.dct import coefficient_blocks
 from forensics.algorithms.double_jpeg import analyse_double_jpeg
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
 from forensics.algorithms.jpeg_structure import ZIGZAG
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.compression import CompressionAnalyser
+from forensics.analysers import AnalysisContext
+from forensics.analysers.compression import CompressionAnalyser
 from forensics.media import load_media
 from tests.helpers import textured_rgb
 

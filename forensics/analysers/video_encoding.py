@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from forensics.algorithms.video_gop import MIN_P_FRAMES, display_order, first_encoding_periodicity, frame_kinds, group_lengths
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import time_plot_figure
 from forensics.media import Media

@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 import cv2
 
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.media import Media
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 

@@ -15,7 +15,7 @@ from forensics.algorithms.face_boundary import (
     sector_noise_profile,
 )
 from forensics.algorithms.logistic import LogisticModel
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
 from forensics.models.face_blend import (

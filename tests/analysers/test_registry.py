@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from forensics.analyzers import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, discover, run_analysers
+from forensics.analysers import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, discover, run_analysers
 from forensics.media import load_media
 from forensics.results import Finding, Proposition, Status, Strength
 
@@ -86,7 +86,7 @@ def test_an_analyser_that_writes_to_the_evidence_file_is_caught(tmp_path, jpeg_f
 
     import pytest
 
-    from forensics.analyzers.base import EvidenceModified
+    from forensics.analysers.base import EvidenceModified
 
     copy = tmp_path / "copy.jpg"
     shutil.copy(jpeg_file, copy)

@@ -10,7 +10,7 @@ import numpy as np
 
 from forensics.algorithms.copy_move import CopyMoveCluster, keypoint_pairs, transform_clusters
 from forensics.algorithms.exact_copies import ExactCopy, find_exact_copies
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import encode_png, reduce
 from forensics.media import Media
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength

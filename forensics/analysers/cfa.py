@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forensics.algorithms.cfa import LatticeBlocks, blocks_below, largest_region, lattice_blocks, picture_trace, relative_trace
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import heat_map_figure
 from forensics.media import Media
 from forensics.media.orientation import upright

@@ -17,7 +17,7 @@ import numpy as np
 from forensics.algorithms.face_boundary import face_regions
 from forensics.algorithms.face_tracks import box_iou, count_blinks, eye_aspect_ratio, landmark_jitter, link_boxes, points_box, rolling_median
 from forensics.algorithms.logistic import LogisticModel
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, heat_map_figure, time_plot_figure
 from forensics.media import Media

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.video_faces import VideoFacesAnalyser, follow_faces
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.video_faces import VideoFacesAnalyser, follow_faces
 from forensics.evaluation.face_swap import self_swap
 from forensics.evaluation.video_clips import encode, panned_frames
 from forensics.media import load_media

@@ -28,7 +28,7 @@ from forensics.algorithms.lighting import (
     srgb_to_linear,
     surface_light,
 )
-from forensics.analyzers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
+from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
 from forensics.figures import encode_png, reduce
 from forensics.media import Media

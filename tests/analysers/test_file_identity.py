@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from forensics.analyzers import AnalysisContext
-from forensics.analyzers.file_identity import FileIdentity
+from forensics.analysers import AnalysisContext
+from forensics.analysers.file_identity import FileIdentity
 from forensics.media import load_media, upright
 from tests.helpers import textured_rgb
 

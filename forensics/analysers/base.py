@@ -2,7 +2,7 @@
 
 Modelled on plaso's parser registry: each analyser class declares a ``name``, a ``version`` and the
 media ``kinds`` it applies to, and registers itself with ``@register`` in its own module. The manager
-imports every module of ``forensics.analyzers`` (so adding an analyser is adding a module), runs the
+imports every module of ``forensics.analysers`` (so adding an analyser is adding a module), runs the
 applicable analysers on one shared ``Media``, and isolates failures: an analyser that raises yields a
 ``failed`` result with the reason, and the others still run.
 """
@@ -44,7 +44,7 @@ class AnalyserOutput:
 
 
 class Analyser:
-    """One method, in its own module under ``forensics/analyzers/``, registered with ``@register``.
+    """One method, in its own module under ``forensics/analysers/``, registered with ``@register``.
 
     The contract every analyser keeps:
     - ``analyse`` looks at the shared, read-only ``Media`` and returns an ``AnalyserOutput``; it never writes to
@@ -88,10 +88,10 @@ def register(cls: type[Analyser]) -> type[Analyser]:
 
 def discover() -> list[type[Analyser]]:
     """Import every analyser module in this package and return the registered classes, sorted by name."""
-    package = importlib.import_module("forensics.analyzers")
+    package = importlib.import_module("forensics.analysers")
     for module in pkgutil.iter_modules(package.__path__):
         if module.name != "base":
-            importlib.import_module(f"forensics.analyzers.{module.name}")
+            importlib.import_module(f"forensics.analysers.{module.name}")
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from forensics.analyzers import AnalysisContext, run_analysers
-from forensics.analyzers.video_encoding import VideoEncodingAnalyser
+from forensics.analysers import AnalysisContext, run_analysers
+from forensics.analysers.video_encoding import VideoEncodingAnalyser
 from forensics.evaluation.video_clips import decoded, encode, panned_frames, without
 from forensics.media import load_media
 from forensics.media.video import packet_trace, stream_facts, top_level_boxes
