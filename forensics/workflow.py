@@ -17,7 +17,7 @@ from typing import Callable
 
 from forensics import __version__
 from forensics.analysers import AnalysisContext, discover, run_analysers
-from forensics.analysers.base import EvidenceModified, Timing
+from forensics.analysers.base import EvidenceModified, Timing, recorded_parameters
 from forensics.case import Case, EvidenceRecord
 from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
@@ -81,7 +81,7 @@ def analyse_exhibit(
     started = case.log("analysis.started", actor, {
         "exhibit_id": record.exhibit_id,
         "sha256": record.sha256,
-        "analysers": [{"name": a.name, "version": a.version, "parameters": a().parameters()} for a in analysers],
+        "analysers": [{"name": a.name, "version": a.version, "parameters": recorded_parameters(a)} for a in analysers],
         "limits": {"max_megapixels": limits.max_megapixels, "max_image_bytes": limits.max_image_bytes, "max_frames": limits.max_frames},
     })
     object_path = case.object_path(record.sha256)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import numbers
 import os
 import pkgutil
+import sys
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Callable, ClassVar
 
 from forensics.errors import NotApplicable  # noqa: F401  (part of the analyser contract)
@@ -95,6 +98,49 @@ def discover() -> list[type[Analyser]]:
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 
+# Modules whose numeric constants change an analyser's output without being its own: its algorithms, its models
+# and the image metadata reader.
+_CODE_PACKAGES = ("forensics.algorithms.", "forensics.models.", "forensics.media.metadata")
+MAX_RECORDED_TUPLE = 16  # longer tables of numbers (zig-zag orders, grid offsets) are code, not settings
+
+
+def code_modules(module: ModuleType) -> list[ModuleType]:
+    """The algorithm and model modules ``module`` uses, directly or through one another, sorted by name."""
+    found: dict[str, ModuleType] = {}
+    pending = [module]
+    while pending:
+        for value in vars(pending.pop()).values():
+            used = value if isinstance(value, ModuleType) else sys.modules.get(str(getattr(value, "__module__", "") or ""))
+            if used is not None and used.__name__.startswith(_CODE_PACKAGES) and used.__name__ not in found:
+                found[used.__name__] = used
+                pending.append(used)
+    return [found[name] for name in sorted(found)]
+
+
+def numeric_constants(module: ModuleType) -> dict[str, Any]:
+    """A module's public upper-case constants that are numbers or short tuples of numbers, as "module.NAME"."""
+    short = module.__name__.rsplit(".", 1)[-1]
+    constants: dict[str, Any] = {}
+    for name, value in vars(module).items():
+        if not name.isupper() or name.startswith("_") or isinstance(value, bool):
+            continue
+        if isinstance(value, numbers.Number):
+            constants[f"{short}.{name}"] = value.item() if hasattr(value, "item") else value
+        elif (isinstance(value, tuple) and 0 < len(value) <= MAX_RECORDED_TUPLE
+              and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in value)):
+            constants[f"{short}.{name}"] = [v.item() if hasattr(v, "item") else v for v in value]
+    return constants
+
+
+def recorded_parameters(cls: type[Analyser]) -> dict[str, Any]:
+    """What results and the custody log record for an analyser: its ``parameters()`` and, under "code constants",
+    every numeric constant of the algorithm and model modules it runs (read now, so a changed constant shows)."""
+    constants: dict[str, Any] = {}
+    for module in code_modules(sys.modules[cls.__module__]):
+        constants.update(numeric_constants(module))
+    return {**cls().parameters(), "code constants": dict(sorted(constants.items()))}
+
+
 @dataclass(frozen=True)
 class Timing:
     name: str
@@ -135,7 +181,7 @@ def run_analysers(
     expected = _fingerprint(media.path, media.data)  # what the file must still be after every analyser
     for cls in analysers if analysers is not None else discover():
         analyser = cls()
-        parameters = analyser.parameters()
+        parameters = recorded_parameters(cls)
         if media.kind not in cls.kinds:
             results.append(AnalyserResult(
                 cls.name, cls.version, Status.NOT_APPLICABLE, reason=f"applies to {', '.join(sorted(cls.kinds))} only",

@@ -367,7 +367,7 @@ _GRID_LIMITATIONS = [
 
 
 def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
-    tiles = local_grids(grid)
+    tiles = local_grids(grid, TILE_PX)
     misaligned = grid.detected and grid.share >= GRID_SHARE and grid.origin != (0, 0)
     explanation = (
         f"The strongest 8x8 JPEG grid in the picture is offset by {grid.origin[0]} pixels horizontally and "
@@ -386,7 +386,7 @@ def _jpeg_grid_finding(grid: GridDetection, media: Media) -> Finding:
 
 
 def _lossless_grid_finding(grid: GridDetection, media: Media) -> Finding:
-    tiles = local_grids(grid)
+    tiles = local_grids(grid, TILE_PX)
     found = grid.detected and grid.share >= GRID_SHARE
     return Finding(
         key="compression.lossless_jpeg_traces", proposition=Proposition.PROCESSING, title="Traces of an earlier JPEG compression",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from forensics.algorithms.copy_move import CopyMoveCluster, keypoint_pairs, transform_clusters
+from forensics.algorithms.copy_move import MAX_SIDE_PX, CopyMoveCluster, keypoint_pairs, transform_clusters
 from forensics.algorithms.exact_copies import ExactCopy, find_exact_copies
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import encode_png, reduce
@@ -22,6 +22,14 @@ MIN_SEPARATION = 1.5
 # Inlier counts for the verbal levels, set above what authentic camera photos produced (largest 7 among
 # separated clusters) and checked by `forensics eval --analyser copy_move`.
 LEVELS = [(40, Strength.STRONG), (20, Strength.MODERATE), (10, Strength.WEAK)]
+# Keypoint matching (Amerini et al.'s generalised 2NN test) and the RANSAC search for agreeing pairs.
+MATCH_RATIO = 0.5  # a match is kept while its distance is below this share of the next neighbour's
+MATCH_NEIGHBOURS = 5  # neighbours examined per keypoint
+MIN_PAIR_DISTANCE_PX = 20.0  # pairs closer than this are the same structure, not a copy
+MIN_INLIERS = 4  # pairs a transform needs to be a cluster at all
+RANSAC_TOLERANCE_PX = 4.0
+MAX_CLUSTERS = 3
+RANSAC_SEED = 0  # fixed, so that the same picture gives the same clusters
 # Exact copies (lossless pictures only): blocks of EXACT_BLOCK_PX pixels whose standard deviation is at least
 # EXACT_MIN_STD grey levels, repeated at one shift over at least EXACT_MIN_PAIRS positions, shifts on the 8x8
 # JPEG grid excepted. Camera noise makes such repeats impossible in a photograph: on the PNG conversions of the 40
@@ -34,6 +42,7 @@ EXACT_GRID_PX = 8
 EXACT_MIN_PAIRS = 64
 EXACT_STRONG_PAIRS = 400
 EXACT_MAX_MEGAPIXELS = 30
+EXACT_MAX_COPIES = 3  # exact copies reported, largest first
 LOSSLESS_FORMATS = {"PNG", "TIFF", "BMP"}
 EXACT_REFERENCE = ("Fridrich, Soukal & Lukáš, 'Detection of copy-move forgery in digital images', Digital Forensic "
                    "Research Workshop (DFRWS) 2003 (exact match)")
@@ -45,8 +54,9 @@ REFERENCE = ("Amerini, Ballan, Caldelli, Del Bimbo & Serra, 'A SIFT-based forens
 def copy_move_clusters(rgb: np.ndarray) -> list[CopyMoveCluster]:
     """The separated clusters of agreeing keypoint pairs in ``rgb``, largest first."""
     grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
-    first, second = keypoint_pairs(grey)
-    return [cluster for cluster in transform_clusters(first, second) if cluster.separation >= MIN_SEPARATION]
+    first, second = keypoint_pairs(grey, MATCH_RATIO, MIN_PAIR_DISTANCE_PX, MATCH_NEIGHBOURS)
+    clusters = transform_clusters(first, second, MIN_INLIERS, RANSAC_TOLERANCE_PX, MAX_CLUSTERS, RANSAC_SEED)
+    return [cluster for cluster in clusters if cluster.separation >= MIN_SEPARATION]
 
 
 @register
@@ -61,7 +71,10 @@ class CopyMoveAnalyser(Analyser):
         return {"min_separation": MIN_SEPARATION, "levels": [[count, level.value] for count, level in LEVELS],
                 "exact_block_px": EXACT_BLOCK_PX, "exact_min_std": EXACT_MIN_STD, "exact_min_pairs": EXACT_MIN_PAIRS,
                 "exact_strong_pairs": EXACT_STRONG_PAIRS, "exact_grid_px": EXACT_GRID_PX,
-                "exact_max_megapixels": EXACT_MAX_MEGAPIXELS}
+                "exact_max_megapixels": EXACT_MAX_MEGAPIXELS, "exact_max_copies": EXACT_MAX_COPIES,
+                "match_ratio": MATCH_RATIO, "match_neighbours": MATCH_NEIGHBOURS, "min_pair_distance_px": MIN_PAIR_DISTANCE_PX,
+                "min_inliers": MIN_INLIERS, "ransac_tolerance_px": RANSAC_TOLERANCE_PX, "max_clusters": MAX_CLUSTERS,
+                "ransac_seed": RANSAC_SEED, "max_side_px": MAX_SIDE_PX}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
@@ -71,7 +84,7 @@ class CopyMoveAnalyser(Analyser):
         findings = [_finding(image, clusters)]
         if media.file_type.format in LOSSLESS_FORMATS and image.shape[0] * image.shape[1] <= EXACT_MAX_MEGAPIXELS * 1e6:
             copies = find_exact_copies(image, EXACT_BLOCK_PX, EXACT_MIN_STD, EXACT_MIN_PAIRS, min_shift_px=EXACT_BLOCK_PX,
-                                       grid_px=EXACT_GRID_PX)
+                                       grid_px=EXACT_GRID_PX, max_copies=EXACT_MAX_COPIES)
             findings.append(_exact_finding(image, copies))
         return AnalyserOutput(findings=findings)
 
@@ -163,14 +176,15 @@ def _finding(image: np.ndarray, clusters: list[CopyMoveCluster]) -> Finding:
         key="copy_move.regions", proposition=Proposition.CONTENT,
         title="Copy-move (regions duplicated within the picture)", strength=strength, score=min(1.0, count / 100.0),
         explanation=explanation,
-        method=("SIFT keypoints on a copy at most 1600 px wide, matched against each other (generalised 2NN ratio 0.5, "
-                "pairs closer than 20 px dropped); groups of pairs agreeing on one similarity transform found by RANSAC "
-                f"(4 px tolerance); a group counts when its regions are apart by at least {MIN_SEPARATION} times the "
-                "source region's size; levels by the number of agreeing pairs (weak 10, moderate 20, strong 40)"),
+        method=(f"SIFT keypoints on a copy at most {MAX_SIDE_PX} px wide, matched against each other (generalised 2NN "
+                f"ratio {MATCH_RATIO:g}, pairs closer than {MIN_PAIR_DISTANCE_PX:g} px dropped); groups of pairs agreeing "
+                f"on one similarity transform found by RANSAC ({RANSAC_TOLERANCE_PX:g} px tolerance); a group counts when "
+                f"its regions are apart by at least {MIN_SEPARATION:g} times the source region's size; levels by the "
+                "number of agreeing pairs (" + ", ".join(f"{level.value} {count}" for count, level in reversed(LEVELS)) + ")"),
         reference=REFERENCE, measurements=measurements, figures=[_figure(image, clusters)] if clusters else [],
         limitations=["Copies of smooth regions, small copies (under about 40 px) and copies blurred or heavily "
                      "re-compressed may have too few matching keypoints.",
-                     "A copy pasted right next to its source (less than 1.5 times its size away) is not reported: "
+                     f"A copy pasted right next to its source (less than {MIN_SEPARATION:g} times its size away) is not reported: "
                      "authentic repetitive textures look the same.",
                      "Repeated objects in the scene match like a copy."],
     )

@@ -34,6 +34,8 @@ from forensics.models.face_calibration import BAND_FRACTION, BOUNDARY_REFERENCES
 from forensics.models.faces import FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
+NOISE_SECTORS = 12  # sectors around the face in the figure of noise along the boundary
+
 
 @register
 class FaceAnalyser(Analyser):
@@ -46,7 +48,7 @@ class FaceAnalyser(Analyser):
         calibration = load_calibration()
         detector = blend_detector()
         levels = blend_levels(detector)
-        return {"min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE), "band_fraction": BAND_FRACTION,
+        return {"noise_sectors": NOISE_SECTORS, "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE), "band_fraction": BAND_FRACTION,
                 "calibration": calibration["trained"] if calibration else None,
                 "blend_detector_sha256": detector.sha256 if detector else None,
                 "blend_levels": levels["levels"] if levels else None, "min_blend_face_px": MIN_BLEND_FACE_PX,
@@ -195,7 +197,7 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
     window = max(3, int(regions.band_px) | 1)
     local_noise = cv2.blur(noise_response(grey), (window, window))
     high = max(1.0, float(np.percentile(local_noise, 98)))
-    inside, outside = sector_noise_profile(image, regions)
+    inside, outside = sector_noise_profile(image, regions, NOISE_SECTORS)
     return [
         Figure.from_bytes(f"Face {number}: landmarks and bands", "The face with its 68 landmarks (red), the boundary "
                           "the measures use (yellow: hull of the jaw line and brows) and the inner and outer bands "
@@ -205,12 +207,13 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
                         "the boundary; texture (hair, beard, edges) is bright in any photo.", crop, local_noise, 0.0,
                         round(high, 1)),
         bar_chart_figure(f"Face {number}: noise along the boundary", "Noise level (Immerkær, grey levels) in the half "
-                         "band just inside the boundary (red) and just outside it (grey), in twelve 30-degree sectors "
+                         f"band just inside the boundary (red) and just outside it (grey), in {NOISE_SECTORS} sectors of "
+                         f"{360 // NOISE_SECTORS} degrees "
                          "around the face, numbered clockwise from the right (3 o'clock). Where skin meets skin both "
                          "sides agree in an untouched photo; a pasted face shows a step all around. Sectors cut by the "
                          "image border are empty.",
                          [("inside", np.nan_to_num(inside), (220, 40, 40)), ("outside", np.nan_to_num(outside), (150, 150, 150))],
-                         list(range(12))),
+                         list(range(NOISE_SECTORS))),
     ]
 
 

@@ -45,6 +45,13 @@ SKIN_CHROMA = 12.0  # forehead pixels further than this from the inner face's me
 CELLS = 6  # bootstrap cells per side of the head's outline
 DETERMINED_DEGREES = 45.0  # a face whose 95 % interval is wider has no usable direction
 COLOUR_BLOCK_PX = 24  # block of the illuminant-colour map, pixels of the reduced image
+BOOTSTRAP = 200  # refits behind each light direction's interval
+BOOTSTRAP_SEED = 0  # fixed, so that the same photo gives the same intervals
+GREY_EDGE_ORDER = 6.0  # Minkowski norm of the grey-edge illuminant estimate (van de Weijer et al. 2007)
+GREY_EDGE_SIGMA_PX = 1.0  # Gaussian smoothing before its gradients
+FEATURE_MARGIN_FRACTION = 0.04  # eyes, brows, nose and lips grown by this share of the face width, left out of the skin
+JAW_SAMPLES = 60  # points of the smoothed jaw line
+JAW_SMOOTHING = 0.1  # its spline's mean squared deviation per landmark, pixels squared (more cuts the curve inwards)
 REFERENCES = ("Johnson & Farid, 'Exposing digital forgeries by detecting inconsistencies in lighting', ACM MM&Sec 2005; "
               "Kee & Farid, 'Exposing digital forgeries from 3-D lighting environments', IEEE WIFS 2010; "
               "van de Weijer, Gevers & Gijsenij, 'Edge-based color constancy', IEEE TIP 16(9), 2007")
@@ -82,20 +89,20 @@ def face_lights(image: np.ndarray, faces: list[DetectedFace]) -> list[FaceLight]
     for number, face in enumerate(faces, start=1):
         if not_analysable_reason(face.points) or tight_crop_reason(image.shape, face.box):
             continue
-        regions = face_light_regions(face.points, image.shape[:2], FOREHEAD_FRACTION)
+        regions = face_light_regions(face.points, image.shape[:2], FOREHEAD_FRACTION, FEATURE_MARGIN_FRACTION)
         x0, y0, x1, y1 = regions.box
         crop = np.ascontiguousarray(image[y0:y1, x0:x1])
         luminance = linear_luminance(crop)  # the crop holds the jaw line, the inner face and the forehead band
         points = face.points - [x0, y0]
         width = face_width(points)
-        jaw_points, normals = smooth_contour(points[JAW])
+        jaw_points, normals = smooth_contour(points[JAW], JAW_SAMPLES, JAW_SMOOTHING)
         normals = outward_normals(jaw_points, normals, points.mean(axis=0))
-        jaw = contour_light(luminance, jaw_points, normals, tuple(f * width for f in DEPTH_FRACTIONS))
+        jaw = contour_light(luminance, jaw_points, normals, tuple(f * width for f in DEPTH_FRACTIONS), BOOTSTRAP, BOOTSTRAP_SEED)
         lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB)
         forehead_skin = similar_chroma(lab, regions.inner_face, regions.forehead, SKIN_CHROMA)
         inner, forehead = (_surface(luminance, mask, points) for mask in (regions.inner_face, forehead_skin))
         linear = srgb_to_linear(crop.astype(np.float32) / 255.0)
-        results.append(FaceLight(number, face, jaw, inner, forehead, grey_edge(linear, regions.inner_face),
+        results.append(FaceLight(number, face, jaw, inner, forehead, grey_edge(linear, regions.inner_face, GREY_EDGE_ORDER, GREY_EDGE_SIGMA_PX),
                                  grey_world(linear, regions.inner_face), regions.box, regions.inner_face, forehead_skin))
     return results
 
@@ -104,7 +111,7 @@ def _surface(luminance: np.ndarray, mask: np.ndarray, points: np.ndarray) -> Sur
     rows, columns = np.nonzero(mask)
     normals, outline = ellipsoid_normals(points, np.column_stack([columns, rows]), FOREHEAD_FRACTION)
     cells = np.clip(((outline + 1) / 2 * CELLS).astype(int), 0, CELLS - 1)
-    return surface_light(luminance[rows, columns], normals, cells[:, 0] * CELLS + cells[:, 1])
+    return surface_light(luminance[rows, columns], normals, cells[:, 0] * CELLS + cells[:, 1], BOOTSTRAP, BOOTSTRAP_SEED)
 
 
 def departures(lights: list[FaceLight]) -> dict[int, float]:
@@ -146,7 +153,10 @@ class LightingAnalyser(Analyser):
         return {"depth_fractions": list(DEPTH_FRACTIONS), "forehead_fraction": FOREHEAD_FRACTION,
                 "skin_chroma": SKIN_CHROMA, "cells": CELLS, "determined_degrees": DETERMINED_DEGREES,
                 "colour_block_px": COLOUR_BLOCK_PX, "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE),
-                "max_outside_share": MAX_OUTSIDE_SHARE, "reference": reference["built"] if reference else None}
+                "max_outside_share": MAX_OUTSIDE_SHARE, "bootstrap": BOOTSTRAP, "bootstrap_seed": BOOTSTRAP_SEED,
+                "grey_edge_order": GREY_EDGE_ORDER, "grey_edge_sigma_px": GREY_EDGE_SIGMA_PX,
+                "feature_margin_fraction": FEATURE_MARGIN_FRACTION, "jaw_samples": JAW_SAMPLES,
+                "jaw_smoothing_px2": JAW_SMOOTHING, "reference": reference["built"] if reference else None}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         image, model, faces = faces_in(media)
@@ -198,7 +208,7 @@ def _forehead_finding(image: np.ndarray, item: FaceLight, reference: dict | None
                 f"skin ({int(FOREHEAD_FRACTION * 100)} % of the face width above the brows, colour close to the face's) on a "
                 "generic ellipsoid head; ambient + one distant light fitted to each by least squares (first-order "
                 "spherical harmonics); the horizontal part of each light compared, in units of their bootstrap "
-                f"standard errors ({CELLS}x{CELLS} cells of the head resampled, 200 times)"),
+                f"standard errors ({CELLS}x{CELLS} cells of the head resampled, {BOOTSTRAP} times)"),
         reference=REFERENCES, measurements=measurements, figures=[_regions_figure(image, item)],
         limitations=["A generic head shape: the fitted lights are approximate and the comparison is only meaningful "
                      "against the untouched reference.",
@@ -246,7 +256,7 @@ def _direction_finding(small: np.ndarray, scale: float, lights: list[FaceLight],
         method="Face surface: the inner face's first-order lighting on a generic ellipsoid head (as above), direction "
                "from its image-plane part; jaw line: Johnson & Farid's occluding-contour fit on linear luminance 2-5 % of "
                "the face width inside a smoothed spline through landmarks 1-17, without clipped, black and "
-               "attached-shadow samples; 95 % intervals from 200 bootstrap refits",
+               f"attached-shadow samples; 95 % intervals from {BOOTSTRAP} bootstrap refits",
         reference=REFERENCES, measurements=measurements,
         figures=[_direction_overlay(small, scale, lights), _polar_plot(lights)],
         limitations=[
@@ -260,12 +270,13 @@ def _direction_finding(small: np.ndarray, scale: float, lights: list[FaceLight],
 
 
 def _colour_finding(small: np.ndarray, scale: float, lights: list[FaceLight]) -> Finding:
-    sums, counts = edge_power_sums(srgb_to_linear(small.astype(np.float32) / 255.0), COLOUR_BLOCK_PX)
+    sums, counts = edge_power_sums(srgb_to_linear(small.astype(np.float32) / 255.0), COLOUR_BLOCK_PX, GREY_EDGE_ORDER,
+                                   GREY_EDGE_SIGMA_PX)
     elsewhere = np.ones(counts.shape, bool)  # blocks clear of every face box
     for item in lights:
         x0, y0, x1, y1 = (v * scale / COLOUR_BLOCK_PX for v in item.face.box)
         elsewhere[max(int(y0), 0):int(np.ceil(y1)), max(int(x0), 0):int(np.ceil(x1))] = False
-    scene = grey_edge_from_sums(sums[elsewhere].sum(axis=0), counts[elsewhere].sum())
+    scene = grey_edge_from_sums(sums[elsewhere].sum(axis=0), counts[elsewhere].sum(), GREY_EDGE_ORDER)
     measurements = [Measurement("rest of the picture: illuminant colour (grey-edge)", _vector(scene), "unit linear RGB",
                                 note="outside the face boxes")]
     for item in lights:
@@ -286,8 +297,8 @@ def _colour_finding(small: np.ndarray, scale: float, lights: list[FaceLight]) ->
                      "block by block. "
                      "Shown for the examiner: skin colour, make-up and coloured surroundings move these estimates, "
                      "and we have not measured how far they move in authentic photos, so no strength is claimed."),
-        method="Grey-edge (6-norm of each channel's gradient after 1-pixel Gaussian smoothing) and grey-world (mean "
-               "colour) on linear RGB over each face's inner skin; grey-edge outside the face boxes and per "
+        method=f"Grey-edge ({GREY_EDGE_ORDER:g}-norm of each channel's gradient after {GREY_EDGE_SIGMA_PX:g}-pixel Gaussian "
+               "smoothing) and grey-world (mean colour) on linear RGB over each face's inner skin; grey-edge outside the face boxes and per "
                f"{COLOUR_BLOCK_PX}-pixel block of a reduced copy for the map; differences as the angle between RGB vectors",
         reference=REFERENCES, measurements=measurements, figures=[_colour_map(small, scale, sums, counts, lights)],
         limitations=["Illuminant estimates assume that the surface's colours average to grey (or their edges do); "
@@ -317,7 +328,7 @@ def _direction_overlay(small: np.ndarray, scale: float, lights: list[FaceLight])
         centre = item.face.points.mean(axis=0) * scale
         start = tuple(int(v) for v in centre)
         length = 0.9 * face_width(item.face.points) * scale
-        jaw_line = np.round(smooth_contour(item.face.points[JAW])[0] * scale).astype(np.int32)
+        jaw_line = np.round(smooth_contour(item.face.points[JAW], JAW_SAMPLES, JAW_SMOOTHING)[0] * scale).astype(np.int32)
         cv2.polylines(canvas, [jaw_line], False, (255, 220, 0), max(1, thickness // 2))
         cv2.putText(canvas, str(item.number), (int(centre[0]), int(centre[1] + length)), cv2.FONT_HERSHEY_SIMPLEX,
                     max(0.5, thickness / 2), (255, 220, 0), thickness, cv2.LINE_AA)
@@ -380,7 +391,7 @@ def _regions_figure(image: np.ndarray, item: FaceLight) -> Figure:
 
 def _colour_map(small: np.ndarray, scale: float, sums: np.ndarray, counts: np.ndarray, lights: list[FaceLight]) -> Figure:
     block = COLOUR_BLOCK_PX
-    estimate = grey_edge_from_sums(sums, counts)
+    estimate = grey_edge_from_sums(sums, counts, GREY_EDGE_ORDER)
     # Shown at equal brightness so that only the light's colour varies; black where nothing could be estimated.
     with np.errstate(invalid="ignore"):
         shown = np.nan_to_num((estimate / estimate.max(axis=-1, keepdims=True)) ** (1 / 2.2) * 255).astype(np.uint8)

@@ -53,6 +53,8 @@ MIN_INSIDE_SHARE = 0.8  # of the 68 landmarks within the frame
 TRACK_TITLE = "Face track {}: blending boundary over time"
 REFERENCE_FILE = shipped_file("video_faces_reference.json")
 BLINK_MIN_RATE = 8.0  # samples per second below which closures are not counted
+EYES_CLOSED_BELOW = 0.2  # eye aspect ratio (Soukupová & Čech 2016) of a closed eye ...
+EYES_REOPENED_ABOVE = 0.25  # ... and of an eye open again (hysteresis: noise around one threshold is not a blink)
 CONTACT_FRAMES = 12
 THUMB_WIDTH = 300
 
@@ -284,7 +286,8 @@ class VideoFacesAnalyser(Analyser):
                 "min_blend_face_px": MIN_BLEND_FACE_PX, "learned_max_outside_share": LEARNED_MAX_OUTSIDE_SHARE,
                 "min_link_iou": MIN_LINK_IOU, "min_inside_share": MIN_INSIDE_SHARE, "blink_min_rate_per_s": BLINK_MIN_RATE,
                 "contact_frames": CONTACT_FRAMES, "contact_thumbnail_width_px": THUMB_WIDTH,
-                "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE)}
+                "min_face_px": MIN_FACE_PX, "frontal_range": list(FRONTAL_RANGE),
+                "eyes_closed_below": EYES_CLOSED_BELOW, "eyes_reopened_above": EYES_REOPENED_ABOVE}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         try:
@@ -399,11 +402,11 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
            f"{windowed.max():.2f}): the face may be replaced in part of the video only." if windowed.max() - windowed.min() >= 0.4 else ""))
     figures = [time_plot_figure(
         f"Face {track.number}: score and eyes over time",
-        "Red dots: the per-frame score (0 to 1); blue: the eye aspect ratio (0 to 0.5, below about 0.2 the eyes are "
-        "closed).", times, [("score", np.array([np.nan if s.probability is None else s.probability for s in track.samples]),
-                             (200, 40, 40)),
-                            ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]),
-                             (40, 90, 200))], 0.0, 1.0, dots=True)]
+        "Red dots: the per-frame score (0 to 1); blue: the eye aspect ratio (0 to 0.5, below about "
+        f"{EYES_CLOSED_BELOW:g} the eyes are closed).", times,
+        [("score", np.array([np.nan if s.probability is None else s.probability for s in track.samples]), (200, 40, 40)),
+         ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]), (40, 90, 200))],
+        0.0, 1.0, dots=True)]
     return Finding(
         key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=strength,
         score=median, explanation=explanation,
@@ -437,7 +440,7 @@ def _temporal_measurements(track: Track, every_s: float) -> list[Measurement]:
     noise = np.array([np.nan if s.log_noise_ratio is None else s.log_noise_ratio for s in track.samples])
     flicker = np.abs(np.diff(noise))
     seconds = (track.samples[-1].time_s - track.samples[0].time_s) + every_s
-    blinks = count_blinks(ratios) if 1.0 / every_s >= BLINK_MIN_RATE else None
+    blinks = count_blinks(ratios, EYES_CLOSED_BELOW, EYES_REOPENED_ABOVE) if 1.0 / every_s >= BLINK_MIN_RATE else None
     return [
         Measurement("eye aspect ratio, median", round(float(np.nanmedian(ratios)), 3)),
         Measurement("eye closures", blinks, note=(f"{60 * blinks / seconds:.1f} per minute; people blink about 15-20 "

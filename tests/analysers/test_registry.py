@@ -142,3 +142,57 @@ def test_every_numeric_constant_of_an_analyser_module_is_in_its_recorded_paramet
         with monkeypatch.context() as patch:
             patch.setattr(module, name, getattr(module, name) * 2 + 1)
             assert json.dumps(cls().parameters(), sort_keys=True, default=str) != recorded, f"{cls.name}: {name}"
+
+
+@pytest.mark.parametrize("cls", discover(), ids=lambda cls: cls.name)
+def test_numeric_constants_of_the_algorithms_and_models_an_analyser_runs_are_recorded(cls, monkeypatch):
+    # The same for the numbers that live in the algorithm and model modules the analyser uses: recorded under
+    # "code constants", read at recording time.
+    import sys
+
+    from forensics.analysers.base import code_modules, numeric_constants, recorded_parameters
+
+    recorded = json.dumps(recorded_parameters(cls), sort_keys=True, default=str)
+    for module in code_modules(sys.modules[cls.__module__]):
+        for key, value in numeric_constants(module).items():
+            name = key.split(".", 1)[1]
+            with monkeypatch.context() as patch:
+                patch.setattr(module, name, value * 2 + 1 if not isinstance(value, list) else (*value, 0))
+                assert json.dumps(recorded_parameters(cls), sort_keys=True, default=str) != recorded, f"{cls.name}: {key}"
+
+
+def test_the_modules_an_analyser_runs_are_found_through_its_imports():
+    import sys
+
+    from forensics.analysers.base import code_modules, recorded_parameters
+
+    by_name = {cls.name: cls for cls in discover()}
+    compression = {m.__name__ for m in code_modules(sys.modules[by_name["compression"].__module__])}
+    assert {"forensics.algorithms.nonaligned_jpeg", "forensics.algorithms.double_jpeg", "forensics.algorithms.dct"} <= compression
+    metadata = recorded_parameters(by_name["metadata"])["code constants"]
+    assert metadata["exif.MAX_VALUE_CHARS"] and metadata["xmp.MAX_PACKET_BYTES"]  # through the metadata reader
+    assert recorded_parameters(by_name["face"])["code constants"]["faces.MIN_DETECTOR_SCORE"] == 0.05
+
+
+@pytest.mark.parametrize("cls", discover(), ids=lambda cls: cls.name)
+def test_an_analyser_passes_every_numeric_setting_of_the_algorithms_it_calls(cls):
+    # A default left to the algorithm would run without being recorded: every numeric keyword an analyser's
+    # module leaves at its default when calling a function of forensics.algorithms is a defect.
+    import ast
+    import inspect
+    import sys
+
+    module = sys.modules[cls.__module__]
+    defaulted = []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        function = vars(module).get(node.func.id)
+        if not (inspect.isfunction(function) and function.__module__.startswith("forensics.algorithms.")):
+            continue
+        passed = {keyword.arg for keyword in node.keywords}
+        for index, parameter in enumerate(inspect.signature(function).parameters.values()):
+            if (index >= len(node.args) and parameter.name not in passed and isinstance(parameter.default, (int, float))
+                    and not isinstance(parameter.default, bool)):
+                defaulted.append(f"{node.func.id}({parameter.name}) at line {node.lineno}")
+    assert not defaulted, f"{cls.name}: " + "; ".join(defaulted)
