@@ -133,12 +133,12 @@ def numeric_constants(module: ModuleType) -> dict[str, Any]:
 
 
 def recorded_parameters(cls: type[Analyser]) -> dict[str, Any]:
-    """What results and the custody log record for an analyser: its ``parameters()`` and, under "code constants",
-    every numeric constant of the algorithm and model modules it runs (read now, so a changed constant shows)."""
+    """What results and the custody log record for an analyser: its ``parameters()`` and every numeric constant of
+    the algorithm and model modules it runs, named "module.NAME" (read now, so a changed constant shows)."""
     constants: dict[str, Any] = {}
     for module in code_modules(sys.modules[cls.__module__]):
         constants.update(numeric_constants(module))
-    return {**cls().parameters(), "code constants": dict(sorted(constants.items()))}
+    return {**cls().parameters(), **dict(sorted(constants.items()))}
 
 
 @dataclass(frozen=True)

@@ -437,7 +437,8 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
             f"The file names the {camera} as its camera, but its JPEG segments are laid out differently from {held}: it has "
             f"'{layout}', they have '{seen}'. Software that re-saves a photo and keeps its EXIF writes its own "
             "layout (libjpeg, used by Pillow, OpenCV, GIMP and most programs, writes a JFIF segment before the "
-            "EXIF and one segment per table); a camera writes the same layout in every photo. "
+            "EXIF and one segment per table), while in the untouched originals we hold every photo of one camera "
+            "model has the same layout. "
             + ("Several originals agree, so this is moderate support for a re-save by software after capture."
                if strength is Strength.MODERATE else
                "The reference is thin (one original, or other models of the make), so this is weak support."))

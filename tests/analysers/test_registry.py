@@ -146,8 +146,8 @@ def test_every_numeric_constant_of_an_analyser_module_is_in_its_recorded_paramet
 
 @pytest.mark.parametrize("cls", discover(), ids=lambda cls: cls.name)
 def test_numeric_constants_of_the_algorithms_and_models_an_analyser_runs_are_recorded(cls, monkeypatch):
-    # The same for the numbers that live in the algorithm and model modules the analyser uses: recorded under
-    # "code constants", read at recording time.
+    # The same for the numbers that live in the algorithm and model modules the analyser uses: recorded as
+    # "module.NAME", read at recording time.
     import sys
 
     from forensics.analysers.base import code_modules, numeric_constants, recorded_parameters
@@ -169,9 +169,9 @@ def test_the_modules_an_analyser_runs_are_found_through_its_imports():
     by_name = {cls.name: cls for cls in discover()}
     compression = {m.__name__ for m in code_modules(sys.modules[by_name["compression"].__module__])}
     assert {"forensics.algorithms.nonaligned_jpeg", "forensics.algorithms.double_jpeg", "forensics.algorithms.dct"} <= compression
-    metadata = recorded_parameters(by_name["metadata"])["code constants"]
+    metadata = recorded_parameters(by_name["metadata"])
     assert metadata["exif.MAX_VALUE_CHARS"] and metadata["xmp.MAX_PACKET_BYTES"]  # through the metadata reader
-    assert recorded_parameters(by_name["face"])["code constants"]["faces.MIN_DETECTOR_SCORE"] == 0.05
+    assert recorded_parameters(by_name["face"])["faces.MIN_DETECTOR_SCORE"] == 0.05
 
 
 @pytest.mark.parametrize("cls", discover(), ids=lambda cls: cls.name)
