@@ -38,6 +38,8 @@ class ImageMetadata:
 
 
 def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
+    """Everything ``data`` (a whole image file, whose format ``file_format`` the loader detected from its first
+    bytes: "JPEG", "PNG", "TIFF", "WebP", "HEIF") says about itself; never raises on malformed input."""
     meta = ImageMetadata()
     if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG"):
         meta.exif = read_exif(data)
@@ -122,6 +124,7 @@ def software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
 
 
 def c2pa_actions(manifest: dict) -> list[dict]:
+    """The actions a C2PA manifest's ``c2pa.actions`` assertions record (opened, edited, converted ...)."""
     actions = []
     for assertion in manifest.get("assertions", []):
         if str(assertion.get("label", "")).startswith("c2pa.actions"):
