@@ -13,6 +13,7 @@ import numpy as np
 
 from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout
 from forensics.algorithms.dates import describe_span, parse_exif_date, parse_iso_date, parse_offset
+from forensics.algorithms.exif import Exif
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import encoder_layout, parse_jpeg
 from forensics.algorithms.software_signatures import AI_TEXT_KEYS, match_ai_generator, match_editor
@@ -42,7 +43,8 @@ PLACEHOLDER_DATES = {"2002:12:08 12:00:00", "0000:00:00 00:00:00"}
 REFERENCES = {
     "software": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
                 "EXIF 2.32 (CIPA DC-008) tags Software/ProcessingSoftware; XMP (ISO 16684-1) CreatorTool and xmpMM:History",
-    "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized, OffsetTime and GPS time stamps",
+    "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized (equal to DateTimeOriginal when a "
+             "digital camera records the file as it captures it), OffsetTime and GPS time stamps",
     "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
     "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
               "Kornblum, 'Using JPEG quantization tables to identify imagery processed by software', Digital Investigation 5, 2008",
@@ -57,7 +59,7 @@ REFERENCES = {
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
-    version = "2.0.0"
+    version = "2.1.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
@@ -202,6 +204,7 @@ def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Findin
         return []
     measurements = [Measurement("DateTimeOriginal", exif.date_original)]
     issues: list[str] = []
+    stored_later = False  # a digital capture whose storage time differs from its capture time
     digitized = parse_exif_date(exif.date_digitized)
     if exif.date_digitized in PLACEHOLDER_DATES:
         measurements.append(Measurement("DateTimeDigitized", exif.date_digitized, note="a firmware placeholder value; not compared"))
@@ -209,6 +212,7 @@ def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Findin
         measurements.append(Measurement("DateTimeDigitized", exif.date_digitized))
         if abs((digitized - original).total_seconds()) > 2:
             issues.append(f"DateTimeDigitized differs from DateTimeOriginal by {describe_span(digitized - original)}")
+            stored_later = abs((digitized - original).total_seconds()) > MODIFIED_AFTER_S and _digital_capture(exif)
     modified = parse_exif_date(exif.modify_date)
     if modified is not None:
         measurements.append(Measurement("DateTime (last modified)", exif.modify_date))
@@ -231,23 +235,41 @@ def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Findin
     received = parse_iso_date(received_utc) if received_utc else None
     if received is not None and original - timedelta(days=1) > received:
         issues.append(f"DateTimeOriginal is {describe_span(original - received)} after the file was received as evidence")
-    return [_date_finding(measurements, issues, Strength.WEAK if issues else Strength.NONE)]
+    strength = Strength.MODERATE if stored_later else Strength.WEAK if issues else Strength.NONE
+    return [_date_finding(measurements, issues, strength)]
+
+
+def _digital_capture(exif: Exif) -> bool:
+    """The camera recorded an exposure (EXIF ExposureTime or FNumber): the picture was taken by a digital camera,
+    not scanned from film, so EXIF expects its capture and storage times to be the same."""
+    return any(name in ("ExposureTime", "FNumber") for _, name, _ in exif.tags)
 
 
 def _date_finding(measurements: list[Measurement], issues: list[str], strength: Strength) -> Finding:
-    explanation = (
-        "The dates recorded in the file disagree: " + "; ".join(issues) + ". Editors update the modification "
-        "date when they save; cameras with a wrongly set clock, scanners and some phones also produce such "
-        "differences, so this alone is weak support for processing after capture."
-        if issues and strength is not Strength.NONE else
-        ("; ".join(issues) + "." if issues else "The dates recorded in the file agree with each other.")
-    )
+    if strength is Strength.MODERATE:
+        explanation = (
+            "The dates recorded in the file disagree: " + "; ".join(issues) + ". The camera recorded an exposure, so "
+            "the picture was taken by a digital camera, which stores it as it takes it: the EXIF standard then expects "
+            "DateTimeDigitized to equal DateTimeOriginal (they differ for film scanned later). One of them was "
+            "written after capture, by software that edits dates or re-developed the picture: moderate support for "
+            "processing after capture. It does not say which date is true.")
+    elif issues and strength is not Strength.NONE:
+        explanation = (
+            "The dates recorded in the file disagree: " + "; ".join(issues) + ". Editors update the modification "
+            "date when they save; cameras with a wrongly set clock, scanners and some phones also produce such "
+            "differences, so this alone is weak support for processing after capture.")
+    else:
+        explanation = "; ".join(issues) + "." if issues else "The dates recorded in the file agree with each other."
     return Finding(
         key="metadata.dates", proposition=Proposition.PROCESSING, title="Date and time consistency", explanation=explanation, strength=strength,
-        score=0.3 if strength is Strength.WEAK else 0.0,
-        method="Comparison of EXIF, XMP and GPS time stamps with each other and with the time of intake",
+        score={Strength.MODERATE: 0.6, Strength.WEAK: 0.3}.get(strength, 0.0),
+        method="Comparison of EXIF, XMP and GPS time stamps with each other and with the time of intake; capture "
+               f"(DateTimeOriginal) and storage (DateTimeDigitized) more than {MODIFIED_AFTER_S} s apart in a picture "
+               "with exposure data is moderate",
         reference=REFERENCES["dates"], measurements=measurements,
-        limitations=["Time stamps are set from the device's clock, which may be wrong, and are easy to edit."],
+        limitations=["Time stamps are set from the device's clock, which may be wrong, and are easy to edit.",
+                     "A clean rewrite of every date by the same amount leaves the dates consistent: nothing shows it.",
+                     "Firmware placeholder dates (such as Android's 2002:12:08 12:00:00) are recognised and not compared."],
     )
 
 

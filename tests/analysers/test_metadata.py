@@ -167,6 +167,26 @@ def test_android_placeholder_digitized_date_is_not_an_inconsistency(tmp_path):
     assert finding.strength.value == "none"
 
 
+def test_capture_and_storage_times_apart_in_a_digital_capture_are_moderate(tmp_path):
+    # EXIF: a digital camera records DateTimeDigitized equal to DateTimeOriginal; a film scanner records its scan
+    # time there. An exposure time (0x829A) says the picture was taken digitally.
+    exposure = {0x829A: (RATIONAL, [(1, 125)])}
+    shifted = {0x9003: (ASCII, "2024:04:30 10:00:00"), 0x9004: (ASCII, "2024:05:01 10:00:00")}
+
+    def dates(extra: dict, name: str):
+        exif = build_exif(CAMERA, {**shifted, **extra})
+        return by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif, name=name)))["metadata.dates"]
+
+    edited = dates(exposure, "camera.jpg")
+    assert edited.strength.value == "moderate" and edited.score == 0.6
+    assert "24.0 h" in edited.explanation
+    assert dates({}, "scan.jpg").strength.value == "weak"  # no exposure: perhaps film scanned later
+    seconds_apart = {0x9003: (ASCII, "2024:05:01 09:59:30"), 0x9004: (ASCII, "2024:05:01 10:00:00")}
+    close = build_exif(CAMERA, {**seconds_apart, **exposure})
+    finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), close, name="close.jpg")))["metadata.dates"]
+    assert finding.strength.value == "weak"  # 30 s: within what cameras take to store a burst
+
+
 def test_exif_size_mismatch_is_weak(tmp_path):
     exif = build_exif(CAMERA, {**CAPTURE, 0xA002: (SHORT, 4000), 0xA003: (SHORT, 3000)})
     finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.exif_size"]
