@@ -14,6 +14,10 @@ from forensics.media import Media
 from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 
 MAX_APPENDIX_VALUE = 300  # characters of one tag shown in the appendix (tags can be megabytes long)
+# Writer names MediaInfo derives from the vendor code every program of a platform writes, the phone's own camera
+# included: "Apple QuickTime" is the 'appl' vendor of Apple's media framework, in iPhone recordings as in iMovie
+# exports (the corpus's iPhone 6 video carries it), so it cannot tell a recording from an edit.
+PLATFORM_WRITERS = {("writing_library", "Apple QuickTime")}
 _FILE_SYSTEM_FIELDS = {"complete_name", "folder_name", "file_name", "file_extension", "file_name_extension",
                        "file_last_modification_date", "file_last_modification_date__local", "file_creation_date",
                        "file_creation_date__local"}
@@ -22,12 +26,13 @@ _FILE_SYSTEM_FIELDS = {"complete_name", "folder_name", "file_name", "file_extens
 @register
 class ContainerMetadataAnalyser(Analyser):
     name = "container_metadata"
-    version = "1.0.0"
+    version = "1.1.0"
     kinds = frozenset({"video"})
     description = "Video container tags (MediaInfo), with the editing or conversion software they name."
 
     def parameters(self) -> dict:
-        return {"max_appendix_value_chars": MAX_APPENDIX_VALUE}
+        return {"max_appendix_value_chars": MAX_APPENDIX_VALUE,
+                "platform_writers": [f"{key} = {value}" for key, value in sorted(PLATFORM_WRITERS)]}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         try:
@@ -56,12 +61,15 @@ class ContainerMetadataAnalyser(Analyser):
                 ("recorded date", "recorded_date"), ("make", "comapplequicktimemake"), ("model", "comapplequicktimemodel"),
                 ("software", "comapplequicktimesoftware"), ("location (ISO 6709)", "comapplequicktimelocationiso6709"),
                 ("duration", "duration"), ("frame rate", "frame_rate"))],
-            limitations=["Container tags are easy to edit; consistent tags do not show that a video is authentic."],
+            limitations=["Container tags are easy to edit; consistent tags do not show that a video is authentic.",
+                         "A writer named by the platform's vendor code (such as 'Apple QuickTime', written by iPhones as by "
+                         "Apple's editing programs) is listed but not counted as editing software."],
         )
         findings = [summary]
         hits = [(key, str(general[key]), name) for key in ("writing_application", "writing_library", "encoded_library",
                                                            "comapplequicktimesoftware", "encoder")
-                if general.get(key) and (name := match_editor(str(general[key])))]
+                if general.get(key) and (key, str(general[key])) not in PLATFORM_WRITERS
+                and (name := match_editor(str(general[key])))]
         if hits:
             findings.append(Finding(
                 key="container_metadata.editing_software", proposition=Proposition.PROCESSING,

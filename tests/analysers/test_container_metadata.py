@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forensics.analysers import AnalysisContext, discover
 from forensics.analysers.container_metadata import ContainerMetadataAnalyser
 from forensics.media import load_media
+from tests.helpers import CORPUS
 
 CONTEXT = AnalysisContext("E001", "clip.avi", received_utc="2026-11-23T10:00:00.000000Z")
 
@@ -32,3 +35,15 @@ def test_long_tags_are_cut_for_the_appendix():
     entry = AppendixEntry.shortened("Container: General", "comment", "x" * 1000 + "\x00", 300)
     assert entry.value == "x" * 300 + "... (1001 characters)"
     assert AppendixEntry.shortened("g", "n", "a\x07b", 300).value == "a?b"
+
+
+@pytest.mark.corpus
+def test_an_iphone_recording_is_not_called_edited_for_its_platform_writer():
+    # MediaInfo names the writer "Apple QuickTime" from the vendor code Apple's media framework writes, the
+    # iPhone's camera included (issue 21: this iPhone 6 video was rated moderate).
+    path = CORPUS / "video" / "metadata-extractor" / "mov" / "with-gps.mov"
+    output = ContainerMetadataAnalyser().analyse(load_media(path), CONTEXT)
+    findings = {f.key: f for f in output.findings}
+    assert "container_metadata.editing_software" not in findings
+    summary = {m.name: m.value for m in findings["container_metadata.summary"].measurements}
+    assert summary["writing library"] == "Apple QuickTime" and summary["model"] == "iPhone 6"
