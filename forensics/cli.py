@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
+import shutil
 import sys
 import traceback
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from forensics.errors import (
     BadInputError,
     CaseError,
     ForensicsError,
+    UsageError,
 )
 from forensics.media import Limits
 
@@ -62,7 +64,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from forensics.workflow import analyse_exhibit, case_results, render_case_report, take_in
 
     signing = _signing(args)  # a bad key fails now, before any evidence is taken in
-    case = _open_or_create_case(args)
+    case, created = _open_or_create_case(args)
     actor = args.examiner or case.meta["examiner"]
     limits = Limits(max_megapixels=args.max_megapixels, max_image_bytes=args.max_image_mib * 2**20)
     with case:
@@ -79,7 +81,13 @@ def _analyze(args: argparse.Namespace) -> int:
         for error in errors:
             _error(str(error))
         if not analysed:
-            _say(args, f"Case: {case.directory}")
+            if created and not args.case and not intake.records:
+                # A case this run named and created, into which nothing was taken in, would only litter the folder.
+                case.close()
+                shutil.rmtree(case.directory)
+                _say(args, "Nothing was taken in: no case folder was kept.")
+            else:
+                _say(args, f"Case: {case.directory}")
             return errors[0].exit_code if errors else EXIT_BAD_INPUT
         document = case_results(case)
         if args.json:
@@ -152,7 +160,8 @@ def _case_verify(args: argparse.Namespace) -> int:
         actor = args.examiner or case.meta["examiner"]
         report = case.verify()
         problems = list(report.problems)
-        if args.head and all(event.hash != args.head for event in case.events()):
+        cited = _cited_head(args.head, case.events()) if args.head else None
+        if args.head and cited is None:
             problems.append(f"the log no longer contains the head {args.head} (cited by a report): it was rewritten or truncated")
         case.log("verification", actor, {
             "ok": not problems, "problems": problems, "events_checked": report.events_checked,
@@ -165,8 +174,25 @@ def _case_verify(args: argparse.Namespace) -> int:
             print(f"FAILED: {problem}")
         print(f"Case {args.case_dir} did NOT verify: {len(problems)} problem(s).")
         return EXIT_VERIFY_FAILED
+    if cited is not None:
+        print(f"The cited head is event #{cited.seq} ({cited.action}, {cited.utc}): {cited.hash}")
     print(f"Case {args.case_dir} verified: {report.events_checked} events, {report.objects_checked} evidence objects, head {report.head_hash}")
     return EXIT_OK
+
+
+MIN_HEAD_PREFIX = 16  # hex digits: what `case log` prints per event; 64 bits, far beyond any log's length
+
+
+def _cited_head(head: str, events: list):
+    """The event whose hash is ``head`` or begins with it (at least MIN_HEAD_PREFIX hex digits), or None."""
+    text = head.strip().lower()
+    if len(text) < MIN_HEAD_PREFIX or len(text) > 64 or any(c not in "0123456789abcdef" for c in text):
+        raise UsageError(f"--head {head!r}: give the custody head as printed in the report or by `case log` "
+                         f"(at least {MIN_HEAD_PREFIX} hexadecimal digits)")
+    matching = [event for event in events if event.hash.startswith(text)]
+    if len(matching) > 1:
+        raise UsageError(f"--head {head!r} matches {len(matching)} events; give more digits")
+    return matching[0] if matching else None
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -232,14 +258,25 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _open_or_create_case(args: argparse.Namespace):
+    """The case to work in, and whether this run created it."""
     from forensics.case import Case
     from forensics.case.store import DB_NAME, default_actor
 
     if args.case and (Path(args.case) / DB_NAME).exists():
-        return Case.open(args.case)
-    directory = Path(args.case) if args.case else Path(f"case-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+        return Case.open(args.case), False
+    directory = Path(args.case) if args.case else _new_case_directory()
     return Case.init(directory, args.case_number or "unassigned", args.examiner or default_actor(), args.agency or "",
-                     **_case_details(args))
+                     **_case_details(args)), True
+
+
+def _new_case_directory() -> Path:
+    """case-<UTC time> in the working directory, with -2, -3 ... when runs start in the same second."""
+    stem = f"case-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    directory, number = Path(stem), 1
+    while directory.exists():
+        number += 1
+        directory = Path(f"{stem}-{number}")
+    return directory
 
 
 def _case_details(args: argparse.Namespace) -> dict[str, str]:

@@ -18,6 +18,12 @@ class ForensicsError(Exception):
     exit_code = EXIT_INTERNAL
 
 
+class UsageError(ForensicsError):
+    """An option's value cannot be used (a malformed or ambiguous hash, ...)."""
+
+    exit_code = EXIT_USAGE
+
+
 class BadInputError(ForensicsError):
     """The evidence file cannot be taken in or decoded (missing, empty, not media, truncated...)."""
 

@@ -64,6 +64,21 @@ def test_analyze_without_case_creates_one_in_the_working_directory(tmp_path, run
     assert (cases[0] / "reports" / "latest.pdf").is_file()
 
 
+def test_runs_in_the_same_second_get_their_own_case_and_a_run_that_takes_nothing_keeps_none(
+        tmp_path, run_cli, jpeg_file, monkeypatch):
+    import forensics.cli as cli
+
+    monkeypatch.chdir(tmp_path)
+    first = cli._new_case_directory()
+    first.mkdir()  # a run started in this second already holds the name
+    assert cli._new_case_directory().name == first.name + "-2"
+    first.rmdir()
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    code, stdout, stderr = run_cli("analyze", tmp_path / "empty.jpg", "--no-report")
+    assert code == EXIT_BAD_INPUT and "empty" in stderr and "no case folder was kept" in stdout
+    assert not list(tmp_path.glob("case-*"))
+
+
 def test_report_rerenders_from_stored_results_without_reanalysing(tmp_path, run_cli, jpeg_file):
     case = tmp_path / "case"
     run_cli("analyze", jpeg_file, "--case", case, "--no-report")
@@ -111,6 +126,20 @@ def test_verify_detects_truncation_against_the_head_cited_by_a_report(tmp_path, 
     code, stdout, _ = run_cli("case", "verify", case, "--head", head)
     assert code == EXIT_VERIFY_FAILED
     assert "rewritten or truncated" in stdout
+
+
+def test_verify_accepts_the_short_head_case_log_prints_and_refuses_a_malformed_one(tmp_path, run_cli, jpeg_file):
+    case = tmp_path / "case"
+    run_cli("case", "init", case, "--case-number", "7", "--examiner", "Bob", "--agency", "Lab")
+    run_cli("case", "add", case, jpeg_file)
+    log = run_cli("case", "log", case)[1].strip().splitlines()
+    second_event_short = log[1].split()[-1]  # the 16 digits `case log` prints for event #2
+    assert len(second_event_short) == 16
+    code, stdout, _ = run_cli("case", "verify", case, "--head", second_event_short)
+    assert code == EXIT_OK and "The cited head is event #2" in stdout
+    for malformed in ("abc", "z" * 16, "0" * 65):
+        code, _, stderr = run_cli("case", "verify", case, "--head", malformed)
+        assert code == 2 and stderr.startswith("error: --head") and len(stderr.strip().splitlines()) == 1
 
 
 def truncated_jpeg(folder: Path) -> Path:
