@@ -265,8 +265,8 @@ def _open_or_create_case(args: argparse.Namespace):
     if args.case and (Path(args.case) / DB_NAME).exists():
         return Case.open(args.case), False
     directory = Path(args.case) if args.case else _new_case_directory()
-    return Case.init(directory, args.case_number or "unassigned", args.examiner or default_actor(), args.agency or "",
-                     **_case_details(args)), True
+    examiner = args.examiner or f"{default_actor()} (operating-system user; no examiner named)"
+    return Case.init(directory, args.case_number or "unassigned", examiner, args.agency or "", **_case_details(args)), True
 
 
 def _new_case_directory() -> Path:
