@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser()
     args = parser.parse_args(argv)
+    args.quiet = getattr(args, "quiet", False) or args.quiet_before
+    args.verbose = getattr(args, "verbose", False) or args.verbose_before
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_OK
@@ -385,6 +387,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 case error, 5 verification failed.",
     )
     parser.add_argument("--version", action="version", version=f"forensics {__version__}")
+    # Also accepted before the command; a subcommand's own -q/-v would otherwise overwrite these, hence other names.
+    parser.add_argument("-q", "--quiet", dest="quiet_before", action="store_true", help="print only errors")
+    parser.add_argument("-v", "--verbose", dest="verbose_before", action="store_true",
+                        help="print timings, and tracebacks of internal errors")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     analyze = commands.add_parser("analyze", parents=[actor], help="take files into a case, analyse them, write a report",

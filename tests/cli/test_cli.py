@@ -233,3 +233,10 @@ def test_a_progress_bar_is_drawn_on_a_terminal_only(monkeypatch):
     assert cli._progress_bar(argparse.Namespace(quiet=True), "x") is None
     monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
     assert cli._progress_bar(argparse.Namespace(quiet=False), "x") is None
+
+
+def test_quiet_and_verbose_work_before_the_command_too(tmp_path, run_cli, jpeg_file):
+    code, stdout, stderr = run_cli("-q", "analyze", jpeg_file, "--case", tmp_path / "case", "--no-report")
+    assert code == EXIT_OK and stdout == ""
+    code, _, stderr = run_cli("-v", "analyze", jpeg_file, "--case", tmp_path / "case2", "--no-report")
+    assert code == EXIT_OK and " ms" in stderr  # per-analyser timings
