@@ -60,6 +60,19 @@ def compare_layout(camera: str, make: str | None, layout: str, references: list[
     return EncoderComparison("none", None, len(of_make), len(models), seen)
 
 
+def jfif_before_exif(layout: str) -> bool:
+    """Whether an ``encoder_layout`` has a JFIF (APP0) segment before the EXIF (APP1) one: what libjpeg-based
+    software writes when it re-saves a photo and keeps its EXIF. JFIF 1.02 and EXIF 2.32 each require their own
+    segment right after SOI, so a file cannot follow both; a camera that writes both chooses one."""
+    return layout.startswith("JFIF Exif |")
+
+
+def models_writing_jfif_first(references: list[ReferenceOriginal]) -> tuple[int, int]:
+    """(camera models among the references whose originals put JFIF before EXIF, camera models)."""
+    models = {r.camera for r in references}
+    return len({r.camera for r in references if jfif_before_exif(r.layout)}), len(models)
+
+
 def cameras_with_tables(digest: str, references: list[ReferenceOriginal]) -> list[str]:
     """The camera models whose reference originals use these quantisation tables."""
     return sorted({r.camera for r in references if r.tables == digest})

@@ -11,7 +11,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout
+from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout, jfif_before_exif, models_writing_jfif_first
 from forensics.algorithms.dates import describe_span, parse_exif_date, parse_iso_date, parse_offset
 from forensics.algorithms.exif import Exif
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
@@ -35,6 +35,9 @@ MAX_APPENDIX_VALUE = 300
 # a make's models stand in for an unknown model only when this many of them share one layout.
 MIN_MODEL_ORIGINALS = 2
 MIN_MAKE_MODELS = 3
+# With nothing of the camera to compare with, a JFIF segment before the EXIF one is weak support for a re-save
+# when fewer than this share of the camera models we hold write it so (libjpeg-based software always does).
+MAX_JFIF_FIRST_SHARE = 0.25
 CAMERA_ENCODERS = shipped_file("camera_encoders.json")  # python -m forensics.evaluation.build_camera_encoders
 # Default values firmware writes when it has no real time; they are not evidence of anything. The Android
 # camera stack (Skia/libexif defaults) wrote 2002:12:08 12:00:00 as DateTimeDigitized on many phones.
@@ -59,7 +62,7 @@ REFERENCES = {
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
-    version = "2.1.0"
+    version = "2.2.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
@@ -69,6 +72,7 @@ class MetadataAnalyser(Analyser):
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
             "aspect_tolerance": ASPECT_TOLERANCE, "max_appendix_value_chars": MAX_APPENDIX_VALUE,
             "min_model_originals": MIN_MODEL_ORIGINALS, "min_make_models": MIN_MAKE_MODELS,
+            "max_jfif_first_share": MAX_JFIF_FIRST_SHARE,
             "camera_encoders_sha256": camera_encoders_sha256(),
         }
 
@@ -429,6 +433,13 @@ def _camera_table_findings(meta: ImageMetadata, references: tuple[ReferenceOrigi
     )]
 
 
+def _layout_score(strength: Strength, basis: str) -> float:
+    # A mismatch with the camera's own originals says more than the general JFIF-first cue, at the same level.
+    if strength is Strength.WEAK and basis == "none":
+        return 0.2
+    return {Strength.MODERATE: 0.6, Strength.WEAK: 0.3}.get(strength, 0.0)
+
+
 def _originals(count: int) -> str:
     return f"{count} original{'s' if count != 1 else ''}"
 
@@ -440,7 +451,21 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
     layout = encoder_layout(meta.jpeg, data)
     comparison = compare_layout(camera, meta.exif.make, layout, list(references), min_make_models=MIN_MAKE_MODELS)
     seen = "; ".join(comparison.layouts_seen)
-    if comparison.consistent is None:
+    jfif_models, models = models_writing_jfif_first(list(references))
+    measurements = [
+        Measurement("claimed camera", camera), Measurement("file's layout", layout),
+        Measurement("compared with", {"model": "originals of this model", "make": "originals of other models of this make",
+                                      "none": "nothing"}[comparison.basis]),
+        Measurement("reference originals", comparison.originals), Measurement("layouts they have", seen or None),
+        Measurement("camera models we hold that write JFIF before EXIF", f"{jfif_models} of {models}"),
+    ]
+    if comparison.consistent is None and jfif_before_exif(layout) and models and jfif_models / models < MAX_JFIF_FIRST_SHARE:
+        strength, explanation = Strength.WEAK, (
+            f"We hold no untouched {camera} original to compare with. The file has a JFIF segment before its EXIF "
+            "segment, as libjpeg-based software (Pillow, OpenCV, GIMP, ImageMagick) writes when it re-saves a photo and "
+            f"keeps its EXIF; of the {models} camera models we hold, {jfif_models} write their photos so. This is weak "
+            "support for a re-save by software after capture: some cameras do it too.")
+    elif comparison.consistent is None:
         strength, explanation = Strength.NONE, (
             f"We hold no untouched {camera} original"
             + (", nor enough models of its make that agree," if comparison.originals else "")
@@ -467,16 +492,13 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
     return [Finding(
         key="metadata.camera_layout", proposition=Proposition.PROCESSING,
         title="Camera make/model compared with the JPEG file's layout", explanation=explanation,
-        strength=strength, score={Strength.MODERATE: 0.6, Strength.WEAK: 0.3}.get(strength, 0.0),
+        strength=strength, score=_layout_score(strength, comparison.basis),
         method="Order of the JFIF and EXIF segments and of the coding segments, with the tables each holds, compared "
-               "with untouched originals of the same camera model (else of its make, where its models agree)",
+               "with untouched originals of the same camera model (else of its make, where its models agree); with "
+               f"neither, a JFIF segment before the EXIF one is weak where under {MAX_JFIF_FIRST_SHARE:.0%} of the camera "
+               "models we hold write it so",
         reference=REFERENCES["layout"],
-        measurements=[
-            Measurement("claimed camera", camera), Measurement("file's layout", layout),
-            Measurement("compared with", {"model": "originals of this model", "make": "originals of other models of this make",
-                                          "none": "nothing"}[comparison.basis]),
-            Measurement("reference originals", comparison.originals), Measurement("layouts they have", seen or None),
-        ],
+        measurements=measurements,
         limitations=_TABLE_LIMITATIONS,
     )]
 

@@ -17,7 +17,7 @@ from forensics.analysers import AnalysisContext
 from forensics.analysers.metadata import MetadataAnalyser
 from forensics.errors import BadInputError
 from forensics.media import load_media
-from tests.helpers import ASCII, CORPUS, RATIONAL, SHORT, build_exif, textured_rgb
+from tests.helpers import ASCII, CORPUS, RATIONAL, SHORT, build_exif, camera_style, textured_rgb
 
 CONTEXT = AnalysisContext("E001", "photo.jpg", received_utc="2026-11-23T10:00:00.000000Z")
 # A camera we hold no original of: its quantisation tables cannot be compared with anything.
@@ -52,6 +52,7 @@ def values(finding) -> dict:
 def test_camera_original_like_file_raises_no_indication(tmp_path):
     pixels = textured_rgb(480, 640)
     path = jpeg_with(tmp_path, pixels, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels)))
+    path.write_bytes(camera_style(path.read_bytes()))  # laid out as cameras write, not as Pillow does
     output = analyse(path)
     assert [f.strength.value for f in output.findings if f.strength.value != "none"] == []
     summary = values(by_key(output)["metadata.summary"])
@@ -259,8 +260,6 @@ def layout_finding(path: Path, held_out: tuple[str, ...] = ()):
 
 
 def test_a_resave_that_keeps_the_exif_of_a_camera_we_hold_is_told_by_its_layout(tmp_path):
-    from tests.helpers import camera_style
-
     resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
     finding = layout_finding(resaved)
     assert finding.strength.value == "moderate" and finding.proposition.value == "processing"
@@ -280,12 +279,24 @@ def test_held_out_collections_are_not_compared_with(tmp_path):
     assert by_make.strength.value == "weak"
     assert values(by_make)["compared with"] == "originals of other models of this make"
     nothing = layout_finding(resaved, held_out=("dataset_monstree", "CartridgeOCR"))
-    assert nothing.strength.value == "none" and "no comparison is possible" in nothing.explanation
+    assert values(nothing)["compared with"] == "nothing" and nothing.strength.value == "weak"  # JFIF first, below
 
 
-def test_a_camera_we_hold_nothing_of_is_not_judged_by_its_layout(tmp_path):
-    finding = layout_finding(jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, CAPTURE)))
-    assert finding.strength.value == "none" and values(finding)["compared with"] == "nothing"
+def test_a_camera_we_hold_nothing_of_is_judged_only_by_where_its_jfif_segment_is(tmp_path):
+    from forensics.analysers.metadata import MAX_JFIF_FIRST_SHARE, camera_encoders
+
+    pillow = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, CAPTURE))
+    finding = layout_finding(pillow)
+    assert values(finding)["compared with"] == "nothing"
+    jfif_first = {r.camera for r in camera_encoders() if r.layout.startswith("JFIF Exif")}
+    models = {r.camera for r in camera_encoders()}
+    assert len(jfif_first) / len(models) < MAX_JFIF_FIRST_SHARE
+    assert values(finding)["camera models we hold that write JFIF before EXIF"] == f"{len(jfif_first)} of {len(models)}"
+    assert finding.strength.value == "weak" and finding.score == 0.2 and "some cameras do it too" in finding.explanation
+    as_cameras_write = tmp_path / "camera.jpg"
+    as_cameras_write.write_bytes(camera_style(pillow.read_bytes()))
+    finding = layout_finding(as_cameras_write)
+    assert finding.strength.value == "none" and "no comparison is possible" in finding.explanation
 
 
 @pytest.mark.corpus
