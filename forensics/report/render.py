@@ -91,7 +91,7 @@ def render_html(report: ReportInput) -> str:
 
 
 def render_pdf(report: ReportInput) -> bytes:
-    """A PDF/A-3b document with the results and the custody log attached as JSON files.
+    """A PDF/A-3b document with the results, the custody log and the error rates it cites attached as JSON files.
 
     Everything that could vary between two renderings of the same input is fixed: the creation dates are
     the render timestamp given in ``report``, and the PDF identifier is derived from the report id.
@@ -111,6 +111,11 @@ def render_pdf(report: ReportInput) -> bytes:
         weasyprint.Attachment(string=report.custody_json(), name="custody-log.json", created=when, modified=when,
                               description="Custody log with its hash chain, as at render time", relationship="Data"),
     ]
+    if report.error_rates:
+        attachments.append(weasyprint.Attachment(
+            string=json.dumps(report.error_rates, indent=1), name="error-rates.json", created=when, modified=when,
+            description="Every error rate measured by forensics eval (each level and kind of case), cited in section 7",
+            relationship="Supplement"))
     return document.write_pdf(
         stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/a-3b", attachments=attachments,
         pdf_identifier=report.report_id.encode("ascii"),
@@ -156,9 +161,11 @@ def format_interval(interval: dict, percent: bool = True) -> str:
     """A measured rate as "12.0 % (95 % CI 4.0-25.0 %)", or an AUC as "0.924 (95 % CI 0.854-0.977)"."""
     if interval.get("value") is None or interval["value"] != interval["value"]:
         return "not measurable"
+    # No-break spaces keep "%" with its number and "(95 % CI" together, so a line never starts with "%)".
     if not percent:
-        return f"{interval['value']:.3f} (95 % CI {interval['low']:.3f}-{interval['high']:.3f})"
-    return f"{100 * interval['value']:.1f} % (95 % CI {100 * interval['low']:.1f}-{100 * interval['high']:.1f} %)"
+        return f"{interval['value']:.3f} (95\u00a0%\u00a0CI {interval['low']:.3f}-{interval['high']:.3f})"
+    return (f"{100 * interval['value']:.1f}\u00a0% (95\u00a0%\u00a0CI "
+            f"{100 * interval['low']:.1f}-{100 * interval['high']:.1f}\u00a0%)")
 
 
 def trained_components(document: ResultsDocument) -> list[tuple[TrainedComponent, list[str]]]:
@@ -191,6 +198,17 @@ def _context(report: ReportInput) -> dict[str, Any]:
             "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
         })
     analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}
+    # Error rates are cited for what ran, at the levels this report uses (and "moderate", where "flagged" starts).
+    levels_used: dict[str, set[str]] = {}
+    for evidence in document.evidence:
+        for result in evidence.analysers:
+            if result.status is Status.RAN:
+                levels_used.setdefault(result.name, {Strength.MODERATE.value}).update(
+                    f.strength.value for f in result.findings if f.strength is not Strength.NONE)
+        for proposition in Proposition:
+            conclusion = evidence.conclusion(proposition)
+            levels_used.setdefault(proposition.value, {Strength.MODERATE.value}).update(
+                [conclusion.strength.value] if conclusion.strength is not Strength.NONE else [])
     single_sha = document.evidence[0].sha256 if len(document.evidence) == 1 else None
     return {
         "doc": document,
@@ -210,6 +228,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "propositions": [(p.value, *PROPOSITION_WORDS[p]) for p in Proposition],
         "trained_components": trained_components(document),
         "error_rates": report.error_rates,
+        "levels_used": {name: [s.value for s in Strength if s.value in used] for name, used in levels_used.items()},
         "meta": report.case_meta,
         "intakes": report.intakes,
         "signer": report.signer,

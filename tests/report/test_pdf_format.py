@@ -51,8 +51,11 @@ def test_pdf_is_pdf_a_3b_with_embedded_fonts_and_the_json_attached(signed_report
                 descriptor = descendant.FontDescriptor
                 assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
         attachments = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
-    assert set(attachments) == {"results.json", "custody-log.json"}
+    assert set(attachments) == {"results.json", "custody-log.json", "error-rates.json"}
     assert json.loads(attachments["results.json"]) == json.loads(results_path.read_text())
+    from forensics.data import shipped_error_rates
+
+    assert json.loads(attachments["error-rates.json"]) == shipped_error_rates()  # section 7 cites it in full
     events = json.loads(attachments["custody-log.json"])
     assert events[0]["action"] == "case.created" and events[-1]["action"] == "report.started"
 

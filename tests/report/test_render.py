@@ -86,6 +86,11 @@ def test_report_cites_the_shipped_error_rates(tmp_path, jpeg_file):
     assert f"{metadata['positives']} / {metadata['negatives']}" in text  # the validation column's cases
     assert "Validation: " + metadata["data"]["validation"][:40] in text
     assert "Conclusion on processing" in text
+    # Only what ran, at the levels this report uses: a JPEG's report cites no video method, and no finding on this
+    # plain photo reached "strong", so that row is left to the attached error-rates.json.
+    assert rates["analysers"]["video_encoding"]["question"] not in text
+    assert "moderate or stronger: false positives" in text and "strong or stronger: false positives" not in text
+    assert "rates.json" in text  # the attached file (a line may break at its hyphen)
 
 
 def test_the_declaration_names_every_trained_component_the_results_used(tmp_path, jpeg_file):
