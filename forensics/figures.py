@@ -48,7 +48,7 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
     canvas = np.full((blended.shape[0], blended.shape[1] + 90, 3), 255, np.uint8)
     canvas[:, : blended.shape[1]] = blended
     canvas[:, blended.shape[1] + 8 : blended.shape[1] + 26] = bar
-    for text, y in ((f"{high:g}", 14), (f"{low:g}", blended.shape[0] - 4)):
+    for text, y in ((f"{high:.3g}", 14), (f"{low:.3g}", blended.shape[0] - 4)):  # 3 digits: "8.54", never "8.54186"
         cv2.putText(canvas, text, (blended.shape[1] + 30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
 
@@ -60,12 +60,12 @@ def bar_chart_figure(title: str, caption: str, series: list[tuple[str, np.ndarra
     canvas = np.full((height + 2 * margin, width + 2 * margin, 3), 255, np.uint8)
     peak = max(float(values.max()) for _, values, _ in series) or 1.0
     slot = width / len(labels)
-    for index, (name, values, colour) in enumerate(series):
+    for index, (_, values, colour) in enumerate(series):
         for position, value in enumerate(values):
             x0 = int(margin + position * slot + index * slot / len(series))
             x1 = int(x0 + slot / len(series)) - 1
             cv2.rectangle(canvas, (x0, margin + height - int(height * value / peak)), (x1, margin + height), colour, -1)
-        cv2.putText(canvas, name, (margin + 8, margin + 16 + 18 * index), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+    _legend(canvas, [(name, colour) for name, _, colour in series], (margin + 4, margin + 2))
     for position, label in enumerate(labels):
         if label % 5 == 0:
             x = int(margin + (position + 0.5) * slot)
@@ -112,7 +112,7 @@ def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
     for mark in (marks_s if marks_s is not None else []):
         x = int(x_of(np.array([mark]))[0])
         cv2.line(canvas, (x, top), (x, top + height), (200, 200, 200), 1)
-    for index, (name, values, colour) in enumerate(series):
+    for _, values, colour in series:
         finite = np.isfinite(values)
         xs, ys = x_of(times_s[finite]), y_of(values[finite])
         if dots:
@@ -120,13 +120,23 @@ def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
                 cv2.circle(canvas, (int(x), int(y)), 2, colour, -1, cv2.LINE_AA)
         elif len(xs) > 1:
             cv2.polylines(canvas, [np.stack([xs, ys], axis=1).astype(np.int32)], False, colour, 2, cv2.LINE_AA)
-        cv2.putText(canvas, name, (left + 8, top + 16 + 18 * index), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
     cv2.rectangle(canvas, (left, top), (left + width, top + height), (0, 0, 0), 1)
+    _legend(canvas, [(name, colour) for name, _, colour in series], (left + 4, top + 2))
     for value in (low, high):
-        cv2.putText(canvas, f"{value:g}", (4, int(y_of(np.array([value]))[0]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
+        cv2.putText(canvas, f"{value:.3g}", (4, int(y_of(np.array([value]))[0]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
                     (0, 0, 0), 1, cv2.LINE_AA)
     for t in np.linspace(start, end, 6):
         x = int(x_of(np.array([t]))[0])
         cv2.putText(canvas, f"{t:.1f} s", (min(x - 18, left + width - 40), top + height + 20),
-        cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def _legend(canvas: np.ndarray, entries: list[tuple[str, tuple[int, int, int]]], corner: tuple[int, int]) -> None:
+    """Series names in their colours on a white box at ``corner`` (x, y), drawn last so no bar or line covers them."""
+    font, scale, line_px = cv2.FONT_HERSHEY_SIMPLEX, 0.5, 18
+    widest = max((cv2.getTextSize(name, font, scale, 1)[0][0] for name, _ in entries), default=0)
+    x, y = corner
+    cv2.rectangle(canvas, (x, y), (x + widest + 8, y + line_px * len(entries) + 4), (255, 255, 255), -1)
+    for index, (name, colour) in enumerate(entries):
+        cv2.putText(canvas, name, (x + 4, y + 14 + line_px * index), font, scale, colour, 1, cv2.LINE_AA)
