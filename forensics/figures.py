@@ -30,9 +30,10 @@ def reduce(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> np.ndarray:
 
 
 def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float,
-                    outline: np.ndarray | None = None) -> Figure:
+                    outline: np.ndarray | None = None, categories: list[tuple[str, float]] | None = None) -> Figure:
     """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], with a colour bar;
-    the regions of the boolean map ``outline`` (any resolution), if given, outlined in white."""
+    the regions of the boolean map ``outline`` (any resolution), if given, outlined in white. A categorical map
+    gives ``categories`` (name, value) instead: a swatch per category replaces the continuous bar."""
     base = reduce(image_rgb)
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     scaled = np.clip((values.astype(np.float32) - low) / (high - low), 0, 1)
@@ -43,6 +44,8 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
         regions = cv2.resize(outline.astype(np.uint8), (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
         contours, _ = cv2.findContours(regions, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(blended, contours, -1, (255, 255, 255), max(1, base.shape[1] // 400), cv2.LINE_AA)
+    if categories:
+        return Figure.from_bytes(title, caption, "image/png", encode_png(_with_swatches(blended, categories, low, high)))
     bar = np.linspace(1, 0, blended.shape[0], dtype=np.float32)[:, None].repeat(18, axis=1)
     bar = cv2.cvtColor(cv2.applyColorMap((bar * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     canvas = np.full((blended.shape[0], blended.shape[1] + 90, 3), 255, np.uint8)
@@ -51,6 +54,22 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
     for text, y in ((f"{high:.3g}", 14), (f"{low:.3g}", blended.shape[0] - 4)):  # 3 digits: "8.54", never "8.54186"
         cv2.putText(canvas, text, (blended.shape[1] + 30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def _with_swatches(blended: np.ndarray, categories: list[tuple[str, float]], low: float, high: float) -> np.ndarray:
+    """The map with, to its right, one colour swatch and name per category (in the map's own colours)."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.45
+    widest = max(cv2.getTextSize(name, font, scale, 1)[0][0] for name, _ in categories)
+    canvas = np.full((max(blended.shape[0], 24 * len(categories) + 8), blended.shape[1] + widest + 44, 3), 255, np.uint8)
+    canvas[: blended.shape[0], : blended.shape[1]] = blended
+    for index, (name, value) in enumerate(categories):
+        level = np.uint8(np.float32(np.clip((value - low) / (high - low), 0, 1)) * 255)  # truncated, as on the map
+        colour = cv2.applyColorMap(np.array([[level]], np.uint8), cv2.COLORMAP_JET)[0, 0][::-1]
+        y = 8 + 24 * index
+        swatch = tuple(int(c) for c in (0.45 * 128 + 0.55 * colour.astype(float)))  # as blended over mid grey
+        cv2.rectangle(canvas, (blended.shape[1] + 8, y), (blended.shape[1] + 26, y + 16), swatch, -1)
+        cv2.putText(canvas, name, (blended.shape[1] + 32, y + 13), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    return canvas
 
 
 def bar_chart_figure(title: str, caption: str, series: list[tuple[str, np.ndarray, tuple[int, int, int]]],

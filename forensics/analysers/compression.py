@@ -350,12 +350,15 @@ def _grid_map_figures(grid: GridDetection, tiles: LocalGrids, media: Media) -> l
     values = np.where(tiles.differing(own), 0.0, np.where((tiles.winner == own) & (tiles.log10_nfa < 0), 1.0, 0.5))
     window = central_window(media.pixels, WINDOW_PX)
     shown = window[7 : 7 + values.shape[0] * TILE_PX, 7 : 7 + values.shape[1] * TILE_PX]  # the vote map's extent
+    pooled_only = " No tile has a significant grid of its own: the picture's grid was found only by pooling all its " \
+        "blocks." if not (values != 0.5).any() else ""
     return [heat_map_figure(
         "JPEG grid-origin map",
         f"Per {TILE_PX} x {TILE_PX}-pixel tile of the central window examined: red, the tile's own strongest grid is "
         f"the image's ({grid.origin[0]}, {grid.origin[1]}) and significant; blue, a different grid is significant there "
         "(number of false alarms below 1, counted over every tile and grid), as in a region pasted from another JPEG; "
-        "green, no significant grid (flat or never-compressed areas).", shown, values, 0.0, 1.0)]
+        "green, no significant grid (flat or never-compressed areas)." + pooled_only, shown, values, 0.0, 1.0,
+        categories=[("the picture's grid", 1.0), ("no significant grid", 0.5), ("another grid", 0.0)])]
 
 
 _GRID_LIMITATIONS = [
