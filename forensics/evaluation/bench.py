@@ -148,14 +148,14 @@ def _render(path: Path, media, results) -> None:
     from forensics.case.custody import GENESIS_HASH, Event, event_hash
     from forensics.data import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf
-    from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo
+    from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo, conclude
 
     digests = digest_file(str(path))
     document = ResultsDocument(
         tool_version="bench", run=RunInfo("2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:01.000000Z", "bench"),
         case=CaseInfo("bench", "BENCH", "bench", "bench"),
         evidence=[EvidenceResult("E001", path.name, digests.size, media.file_type.mime, digests.md5, digests.sha1,
-                                 digests.sha256, results)],
+                                 digests.sha256, results, conclude(results))],
         environment={},
     )
     details = {"note": "bench"}
