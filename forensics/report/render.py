@@ -84,6 +84,7 @@ def render_html(report: ReportInput) -> str:
     environment.filters["strength_words"] = lambda s: STRENGTH_WORDS[Strength(s)]
     environment.filters["value"] = format_value
     environment.filters["interval"] = format_interval
+    environment.filters["event_details"] = event_details
     environment.globals["analyser_template"] = lambda name: environment.select_template(
         [f"analysers/{name}.html", "analysers/generic.html"]
     )
@@ -157,6 +158,24 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def event_details(details: dict, recorded: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:
+    """An event's details for Appendix A, sorted by key. The analysers an ``analysis.started`` event lists are named
+    with their versions; their parameters are printed only where they differ from section 6 (``recorded``: the
+    parameters of each analyser and version in this report), so the same table is not repeated per exhibit."""
+    rows = []
+    for key, value in sorted(details.items()):
+        if key == "analysers" and isinstance(value, list) and all(isinstance(a, dict) and "name" in a for a in value):
+            named = ", ".join(f"{a['name']} {a.get('version', '')}".strip() for a in value)
+            differing = [a for a in value if recorded.get((a["name"], a.get("version"))) != a.get("parameters")]
+            text = named + ("; parameters as in section 6" if not differing else "; parameters: " + "; ".join(
+                f"{a['name']}: " + ", ".join(f"{k} = {format_value(v)}" for k, v in (a.get("parameters") or {}).items())
+                for a in differing))
+            rows.append((key, text))
+        else:
+            rows.append((key, format_value(value)))
+    return rows
+
+
 def format_interval(interval: dict, percent: bool = True) -> str:
     """A measured rate as "12.0 % (95 % CI 4.0-25.0 %)", or an AUC as "0.924 (95 % CI 0.854-0.977)"."""
     if interval.get("value") is None or interval["value"] != interval["value"]:
@@ -221,6 +240,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "chain_problems": report.chain_problems,
         "summaries": summaries,
         "analysers_used": [analysers_used[key] for key in sorted(analysers_used)],
+        "recorded_parameters": {key: result.parameters for key, result in analysers_used.items()},
         "footer_sha256": single_sha,
         "tool_version": __version__,
         "platform": platform.platform(),

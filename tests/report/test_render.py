@@ -128,3 +128,16 @@ def test_the_summary_concludes_on_processing_and_content_separately(tmp_path, jp
     assert "Processing" in summary and "Content" in summary
     # The test photo was saved by Pillow with no metadata: processing is weakly supported, content not at all.
     assert "No camera metadata in a JPEG" in summary
+
+
+def test_appendix_a_names_the_analysers_of_an_event_and_repeats_only_parameters_that_differ_from_section_6():
+    from forensics.report.render import event_details
+
+    details = {"exhibit_id": "E001", "analysers": [
+        {"name": "cfa", "version": "0.1.0", "parameters": {"block_px": 32}},
+        {"name": "metadata", "version": "2.2.0", "parameters": {"gps_tolerance_s": 120}}]}
+    same = {("cfa", "0.1.0"): {"block_px": 32}, ("metadata", "2.2.0"): {"gps_tolerance_s": 120}}
+    assert event_details(details, same) == [
+        ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters as in section 6"), ("exhibit_id", "E001")]
+    earlier = {**same, ("cfa", "0.1.0"): {"block_px": 16}}  # a later run of the case used other values
+    assert event_details(details, earlier)[0] == ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters: cfa: block_px = 32")
