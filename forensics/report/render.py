@@ -233,7 +233,9 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "doc": document,
         "report_id": report.report_id,
         "generated_utc": report.generated_utc,
-        "generated_local": generated.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)"),
+        # The examiner's local time, only where it differs from UTC (printing the same time twice confused readers).
+        "generated_local": (generated.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+                            if generated.astimezone().utcoffset() else None),
         "events": report.events,
         "head": report.head,
         "chain_verified": report.chain_verified,

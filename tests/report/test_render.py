@@ -141,3 +141,18 @@ def test_appendix_a_names_the_analysers_of_an_event_and_repeats_only_parameters_
         ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters as in section 6"), ("exhibit_id", "E001")]
     earlier = {**same, ("cfa", "0.1.0"): {"block_px": 16}}  # a later run of the case used other values
     assert event_details(details, earlier)[0] == ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters: cfa: block_px = 32")
+
+
+def test_the_cover_prints_the_render_time_once_in_utc_and_the_local_time_only_where_it_differs(tmp_path, jpeg_file,
+                                                                                                 monkeypatch):
+    import time
+
+    with analysed_case(tmp_path, jpeg_file) as case:
+        report = report_input(case)
+        for zone, local_shown in (("UTC", False), ("Europe/Berlin", True)):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            cover = render_html(report).split("Report rendered", 1)[1].split("</tr>", 1)[0]
+            assert "(UTC)" in cover and ("local time" in cover) is local_shown, zone
+    monkeypatch.undo()
+    time.tzset()
