@@ -85,6 +85,7 @@ def render_html(report: ReportInput) -> str:
     environment.filters["value"] = format_value
     environment.filters["interval"] = format_interval
     environment.filters["event_details"] = event_details
+    environment.filters["sentence"] = end_sentence
     environment.globals["analyser_template"] = lambda name: environment.select_template(
         [f"analysers/{name}.html", "analysers/generic.html"]
     )
@@ -156,6 +157,12 @@ def format_value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(format_value(v) for v in value)
     return str(value)
+
+
+def end_sentence(text: str) -> str:
+    """``text`` with a full stop unless it already ends a sentence (so "...re-saved.." cannot happen)."""
+    text = str(text).rstrip()
+    return text if not text or text.endswith((".", "!", "?", ".)")) else text + "."
 
 
 def event_details(details: dict, recorded: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:

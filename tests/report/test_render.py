@@ -156,3 +156,12 @@ def test_the_cover_prints_the_render_time_once_in_utc_and_the_local_time_only_wh
             assert "(UTC)" in cover and ("local time" in cover) is local_shown, zone
     monkeypatch.undo()
     time.tzset()
+
+
+def test_sentences_end_with_one_full_stop():
+    from forensics.report.render import end_sentence
+
+    assert end_sentence("Kee & Farid 2010") == "Kee & Farid 2010."
+    assert end_sentence("re-saved by software.") == "re-saved by software."
+    assert end_sentence("applies to video only. ") == "applies to video only."
+    assert end_sentence("(see section 6.)") == "(see section 6.)"
