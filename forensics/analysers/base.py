@@ -65,6 +65,7 @@ class Analyser:
     version: ClassVar[str]  # bumped whenever the findings can change for the same input
     kinds: ClassVar[frozenset[str]]  # subset of {"image", "video"}
     description: ClassVar[str]
+    title: ClassVar[str] = ""  # what a reader calls it in the report's summary ("Compression history")
 
     def parameters(self) -> dict[str, Any]:
         """The parameters that change this analyser's output, JSON-serialisable (recorded in results and the

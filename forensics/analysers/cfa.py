@@ -71,6 +71,7 @@ def cfa_regions(blocks: LatticeBlocks) -> list[CfaRegion]:
 @register
 class CfaAnalyser(Analyser):
     name = "cfa"
+    title = "Demosaicing (colour filter array) traces"
     version = "0.1.0"
     kinds = frozenset({"image"})
     description = ("Never-compressed pictures (PNG, TIFF, BMP): regions where the camera's colour-filter-array "

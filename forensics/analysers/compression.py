@@ -56,6 +56,7 @@ REFERENCES = {
 @register
 class CompressionAnalyser(Analyser):
     name = "compression"
+    title = "Compression history"
     version = "0.3.0"
     kinds = frozenset({"image"})
     description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "

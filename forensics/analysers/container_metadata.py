@@ -26,6 +26,7 @@ _FILE_SYSTEM_FIELDS = {"complete_name", "folder_name", "file_name", "file_extens
 @register
 class ContainerMetadataAnalyser(Analyser):
     name = "container_metadata"
+    title = "Video container tags"
     version = "1.1.0"
     kinds = frozenset({"video"})
     description = "Video container tags (MediaInfo), with the editing or conversion software they name."

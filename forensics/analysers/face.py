@@ -40,6 +40,7 @@ NOISE_SECTORS = 12  # sectors around the face in the figure of noise along the b
 @register
 class FaceAnalyser(Analyser):
     name = "face"
+    title = "Faces"
     version = "0.2.0"
     kinds = frozenset({"image"})
     description = "Faces and landmarks; noise, detail, sharpness, seam and colour of the inner face against its surroundings."

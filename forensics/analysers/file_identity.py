@@ -32,6 +32,7 @@ _EXTENSIONS = {
 @register
 class FileIdentity(Analyser):
     name = "file_identity"
+    title = "File identity"
     version = "1.0.0"
     kinds = frozenset({"image", "video"})
     description = "Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration."

@@ -143,6 +143,7 @@ def forehead_strength(disagreement: float, reference: dict) -> tuple[Strength, f
 @register
 class LightingAnalyser(Analyser):
     name = "lighting"
+    title = "Lighting of faces"
     version = "0.1.1"
     kinds = frozenset({"image"})
     description = ("Per face: light on the inner face against its forehead, light direction (face surface and jaw line), "

@@ -62,6 +62,7 @@ REFERENCES = {
 @register
 class MetadataAnalyser(Analyser):
     name = "metadata"
+    title = "Metadata"
     version = "2.2.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."

@@ -37,6 +37,7 @@ def load_reference() -> dict | None:
 @register
 class VideoEncodingAnalyser(Analyser):
     name = "video_encoding"
+    title = "Video encoding history"
     version = "0.1.0"
     kinds = frozenset({"video"})
     description = "Container layout and encoder tags; frame types and groups of pictures; periodic traces of an earlier encoding."

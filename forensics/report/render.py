@@ -209,7 +209,10 @@ def trained_components(document: ResultsDocument) -> list[tuple[TrainedComponent
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
     generated = _parse_utc(report.generated_utc)
+    from forensics.analysers import discover  # the registry names each method in words; imported when rendering
+
     summaries = []
+    registered = {cls.name: cls for cls in discover()}
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
         findings = {f.key: f for a in ran for f in a.findings}
@@ -221,6 +224,10 @@ def _context(report: ReportInput) -> dict[str, Any]:
                             for c in evidence.conclusions],
             "indications": [f for f in findings.values() if f.strength is not Strength.NONE],
             "not_applicable": [a for a in evidence.analysers if a.status is Status.NOT_APPLICABLE],
+            # What could not be examined, in plain words: a video method on a photo is no gap, so it is left out.
+            "not_examined": [(registered[a.name].title or a.name if a.name in registered else a.name, a.reason)
+                             for a in evidence.analysers if a.status is Status.NOT_APPLICABLE
+                             and (a.name not in registered or evidence.media_type.split("/")[0] in registered[a.name].kinds)],
             "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
         })
     analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}

@@ -196,3 +196,8 @@ def test_an_analyser_passes_every_numeric_setting_of_the_algorithms_it_calls(cls
                     and not isinstance(parameter.default, bool)):
                 defaulted.append(f"{node.func.id}({parameter.name}) at line {node.lineno}")
     assert not defaulted, f"{cls.name}: " + "; ".join(defaulted)
+
+
+def test_every_analyser_has_a_title_a_reader_understands():
+    for cls in discover():
+        assert cls.title and "_" not in cls.title and cls.title[0].isupper(), cls.name

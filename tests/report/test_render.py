@@ -165,3 +165,12 @@ def test_sentences_end_with_one_full_stop():
     assert end_sentence("re-saved by software.") == "re-saved by software."
     assert end_sentence("applies to video only. ") == "applies to video only."
     assert end_sentence("(see section 6.)") == "(see section 6.)"
+
+
+def test_the_summary_says_once_and_in_words_what_could_not_be_examined(tmp_path, jpeg_file):
+    with analysed_case(tmp_path, jpeg_file) as case:
+        text = pdf_text(render_pdf(report_input(case))).replace("\n", " ")
+    # A JPEG has no demosaicing traces left to examine: said once, by the method's name in words. Video methods on a
+    # photo are no gap and are not listed.
+    assert text.count("Not examined: Demosaicing (colour filter array) traces") == 1
+    assert "Not examined: Video" not in text and "Not examined: Faces in the video" not in text
