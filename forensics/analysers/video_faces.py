@@ -271,7 +271,7 @@ def _contact_sheet(contact: list[tuple[float, np.ndarray]]) -> np.ndarray:
 class VideoFacesAnalyser(Analyser):
     name = "video_faces"
     title = "Faces in the video"
-    version = "0.2.0"
+    version = "0.2.1"
     kinds = frozenset({"video"})
     description = "Faces followed through the video; blending-boundary score per frame and per face, eye closures, landmark jitter."
 

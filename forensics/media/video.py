@@ -132,7 +132,7 @@ def sample_frames(path: str, every_s: float, max_frames: int) -> Iterator[VideoF
                     next_time = time_s
                 if time_s + 1e-6 < next_time:
                     continue
-                yield VideoFrame(index, time_s, _picture_type(frame), frame.to_ndarray(format="rgb24"))
+                yield VideoFrame(index, time_s, _picture_type(frame), upright_pixels(frame))
                 given += 1
                 if given >= max_frames:
                     return
@@ -142,6 +142,15 @@ def sample_frames(path: str, every_s: float, max_frames: int) -> Iterator[VideoF
             return
     finally:
         container.close()
+
+
+def upright_pixels(frame) -> np.ndarray:
+    """A decoded frame as RGB, turned as its display matrix says it is shown: phones store portrait video as
+    landscape frames with a rotation (PyAV's ``frame.rotation``, degrees counter-clockwise, e.g. -90 for an iPhone
+    held upright), and faces must be seen, measured and drawn upright."""
+    pixels = frame.to_ndarray(format="rgb24")
+    turns = int(round(getattr(frame, "rotation", 0) or 0) / 90) % 4
+    return np.ascontiguousarray(np.rot90(pixels, k=turns)) if turns else pixels
 
 
 _PICTURE_TYPES = {1: "I", 2: "P", 3: "B"}  # FFmpeg's AVPictureType, which PyAV 18 returns as an int

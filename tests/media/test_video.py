@@ -44,3 +44,18 @@ def test_a_file_that_is_not_a_video_is_refused(tmp_path, jpeg_file):
     empty.write_bytes(b"\x00\x00\x00\x08ftyp")
     with pytest.raises(VideoUnreadable):
         packet_trace(str(empty), 10)
+
+
+@pytest.mark.corpus
+def test_a_phone_video_stored_sideways_is_sampled_upright():
+    # The iPhone 6 video of the corpus stores 568 x 320 frames with a display matrix of -90 degrees: it is shown,
+    # and must be analysed, as a 320 x 568 portrait video (checked by eye: the game box's title reads upright).
+    from tests.helpers import CORPUS
+
+    frame = next(sample_frames(str(CORPUS / "video" / "metadata-extractor" / "mov" / "with-gps.mov"), 1.0, 1))
+    assert frame.rgb.shape == (568, 320, 3) and frame.rgb.flags["C_CONTIGUOUS"]
+
+
+def test_frames_without_a_display_rotation_are_left_as_stored(counting_clip):
+    frame = next(sample_frames(str(counting_clip), 1.0, 1))
+    assert frame.rgb.shape[0] < frame.rgb.shape[1]  # the generated clip is landscape, and stays so
