@@ -156,7 +156,7 @@ def _region_finding(media: Media, blocks: LatticeBlocks, trace: float) -> Findin
 def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
     relative = np.where(blocks.usable, relative_trace(blocks), 1.0)
     return heat_map_figure(
-        "Demosaicing trace by block", "Each 32-pixel block's green demosaicing trace relative to the whole picture's: "
+        "Demosaicing trace by block", f"Each {BLOCK_PX}-pixel block's green demosaicing trace relative to the whole picture's: "
         "about 1 (orange to red) where it matches, 0 (cyan) where it is missing, -1 (dark blue) where the pattern is "
         "shifted by one pixel. Blocks too flat or too saturated to measure are drawn as matching. White lines "
         f"outline the regions lacking the pattern in green and in red/blue (under {MISSING_BELOW} of the picture's "
@@ -166,7 +166,8 @@ def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
 
 
 _METHOD = ("Green channel predicted from each pixel's four neighbours; local variance of the prediction error on the "
-           "two quincunx lattices (Gaussian window, sigma 2 px); per 32-pixel block the mean log ratio of the two "
+           f"two quincunx lattices (Gaussian window, sigma {WINDOW_SIGMA_PX:g} px); per {BLOCK_PX}-pixel block the mean "
+           "log ratio of the two "
            "variances (Ferrara et al. 2012); for red and blue, the Laplacian energy at the recorded site of the 2x2 "
            "grid against the other three. The picture's median ratios give the recorded sites; blocks under "
            f"{MISSING_BELOW} of them in green and in red/blue lack the pattern, blocks under {SHIFTED_BELOW} in green "

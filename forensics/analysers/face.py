@@ -18,6 +18,8 @@ from forensics.algorithms.logistic import LogisticModel
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
 from forensics.media import Media
+from forensics.models import face_blend as blend_model
+from forensics.models import faces as face_models
 from forensics.models.face_blend import (
     BLEND_METHOD,
     BLEND_REFERENCES,
@@ -92,7 +94,8 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
         explanation=(f"{len(faces)} face(s) were found and numbered left to right; each is examined below." if faces else
                      "No face was found. The detector finds faces seen roughly from the front and at least about 40 "
                      "pixels wide; profile faces and very small faces are not found."),
-        method="HOG frontal-face detection on a copy reduced to at most 1280 pixels (detections scoring below 0.05 "
+        method=f"HOG frontal-face detection on a copy reduced to at most {face_models.DETECT_MAX_SIDE} pixels (detections "
+               f"scoring below {face_models.MIN_DETECTOR_SCORE:g} "
                "discarded); 68 landmarks at full resolution",
         reference=BOUNDARY_REFERENCES,
         measurements=[Measurement("faces", len(faces))] + [
@@ -269,9 +272,11 @@ def _blend_finding(number: int, face: DetectedFace, image: np.ndarray, detector:
     boundary = cv2.resize(result.boundary, (crop.pixels.shape[1], crop.pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     figure = heat_map_figure(
         f"Face {number}: where the learned detector sees a blending boundary",
-        "The area the detector examined (the face and its surroundings, as it saw it: 224 x 224 pixels) with the "
+        f"The area the detector examined (the face and its surroundings, as it saw it: {blend_model.INPUT_PX} x "
+        f"{blend_model.INPUT_PX} pixels) with the "
         "probability that a blending boundary runs through each part (0 blue to 1 red; the network marks cells of "
-        "16 x 16 pixels, smoothed here); white outlines where it exceeds one half. In a face swap the boundary follows "
+        f"{blend_model.BOUNDARY_STRIDE} x {blend_model.BOUNDARY_STRIDE} pixels, smoothed here); white outlines where it "
+        "exceeds one half. In a face swap the boundary follows "
         "the face outline; in an untouched face the map stays blue.", crop.pixels, boundary, 0.0, 1.0,
         outline=boundary > 0.5)
     return Finding(key=f"face.blend.{number}", proposition=Proposition.CONTENT, title=title, explanation=explanation,
