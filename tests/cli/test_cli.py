@@ -240,3 +240,20 @@ def test_quiet_and_verbose_work_before_the_command_too(tmp_path, run_cli, jpeg_f
     assert code == EXIT_OK and stdout == ""
     code, _, stderr = run_cli("-v", "analyze", jpeg_file, "--case", tmp_path / "case2", "--no-report")
     assert code == EXIT_OK and " ms" in stderr  # per-analyser timings
+
+
+def test_every_command_argument_and_option_has_a_one_line_help():
+    import argparse
+
+    from forensics.cli import _parser
+
+    missing, pending = [], [("forensics", _parser())]
+    while pending:
+        name, parser = pending.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending += [(f"{name} {sub}", subparser) for sub, subparser in action.choices.items()]
+                missing += [f"{name} {choice.dest}" for choice in action._choices_actions if not choice.help]
+            elif not action.help or "\n" in action.help:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+    assert missing == []
