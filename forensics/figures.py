@@ -12,6 +12,7 @@ import numpy as np
 from forensics.results import Figure
 
 MAX_SIDE_PX = 900
+GREY_WEIGHT, COLOUR_WEIGHT = 0.45, 0.55  # shares of the greyed picture and of the colour map in every map
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -38,8 +39,7 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     scaled = np.clip((values.astype(np.float32) - low) / (high - low), 0, 1)
     scaled = cv2.resize(scaled, (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
-    colours = cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
-    blended = (0.45 * grey + 0.55 * colours).astype(np.uint8)
+    blended = (GREY_WEIGHT * grey + COLOUR_WEIGHT * _jet(scaled)).astype(np.uint8)
     if outline is not None and outline.any():
         regions = cv2.resize(outline.astype(np.uint8), (base.shape[1], base.shape[0]), interpolation=cv2.INTER_NEAREST)
         contours, _ = cv2.findContours(regions, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -47,13 +47,18 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
     if categories:
         return Figure.from_bytes(title, caption, "image/png", encode_png(_with_swatches(blended, categories, low, high)))
     bar = np.linspace(1, 0, blended.shape[0], dtype=np.float32)[:, None].repeat(18, axis=1)
-    bar = cv2.cvtColor(cv2.applyColorMap((bar * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    bar = _jet(bar)
     canvas = np.full((blended.shape[0], blended.shape[1] + 90, 3), 255, np.uint8)
     canvas[:, : blended.shape[1]] = blended
     canvas[:, blended.shape[1] + 8 : blended.shape[1] + 26] = bar
     for text, y in ((f"{high:.3g}", 14), (f"{low:.3g}", blended.shape[0] - 4)):  # 3 digits: "8.54", never "8.54186"
         cv2.putText(canvas, text, (blended.shape[1] + 30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def _jet(scaled: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (2-D, float) as RGB colours of the jet map, as every map and colour bar draws them."""
+    return cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
 
 
 def _with_swatches(blended: np.ndarray, categories: list[tuple[str, float]], low: float, high: float) -> np.ndarray:
@@ -63,10 +68,9 @@ def _with_swatches(blended: np.ndarray, categories: list[tuple[str, float]], low
     canvas = np.full((max(blended.shape[0], 24 * len(categories) + 8), blended.shape[1] + widest + 44, 3), 255, np.uint8)
     canvas[: blended.shape[0], : blended.shape[1]] = blended
     for index, (name, value) in enumerate(categories):
-        level = np.uint8(np.float32(np.clip((value - low) / (high - low), 0, 1)) * 255)  # truncated, as on the map
-        colour = cv2.applyColorMap(np.array([[level]], np.uint8), cv2.COLORMAP_JET)[0, 0][::-1]
+        colour = _jet(np.clip(np.array([[(value - low) / (high - low)]], np.float32), 0, 1))[0, 0]
         y = 8 + 24 * index
-        swatch = tuple(int(c) for c in (0.45 * 128 + 0.55 * colour.astype(float)))  # as blended over mid grey
+        swatch = tuple(int(c) for c in (GREY_WEIGHT * 128 + COLOUR_WEIGHT * colour.astype(float)))  # over mid grey
         cv2.rectangle(canvas, (blended.shape[1] + 8, y), (blended.shape[1] + 26, y + 16), swatch, -1)
         cv2.putText(canvas, name, (blended.shape[1] + 32, y + 13), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return canvas
