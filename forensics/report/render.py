@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import platform
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -206,13 +207,25 @@ def trained_components(document: ResultsDocument) -> list[tuple[TrainedComponent
     return sorted(used.values(), key=lambda item: item[0].name)
 
 
+def _not_examined(evidence, registered: dict[str, type]) -> list[tuple[str, str]]:
+    """(the method's title, why) for each analysis that could not examine this exhibit, in plain words; a method
+    for another kind of media (a video method on a photo) is no gap and is left out."""
+    kind = evidence.media_type.split("/")[0]
+    rows = []
+    for result in evidence.analysers:
+        method = registered.get(result.name)
+        if result.status is Status.NOT_APPLICABLE and (method is None or kind in method.kinds):
+            rows.append((method.title if method else result.name, result.reason))
+    return rows
+
+
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
-    generated = _parse_utc(report.generated_utc)
     from forensics.analysers import discover  # the registry names each method in words; imported when rendering
 
-    summaries = []
+    generated = _parse_utc(report.generated_utc)
     registered = {cls.name: cls for cls in discover()}
+    summaries = []
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
         findings = {f.key: f for a in ran for f in a.findings}
@@ -223,25 +236,18 @@ def _context(report: ReportInput) -> dict[str, Any]:
                              "findings": [findings[key] for key in c.findings if key in findings]}
                             for c in evidence.conclusions],
             "indications": [f for f in findings.values() if f.strength is not Strength.NONE],
-            "not_applicable": [a for a in evidence.analysers if a.status is Status.NOT_APPLICABLE],
-            # What could not be examined, in plain words: a video method on a photo is no gap, so it is left out.
-            "not_examined": [(registered[a.name].title or a.name if a.name in registered else a.name, a.reason)
-                             for a in evidence.analysers if a.status is Status.NOT_APPLICABLE
-                             and (a.name not in registered or evidence.media_type.split("/")[0] in registered[a.name].kinds)],
+            "not_examined": _not_examined(evidence, registered),
             "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
         })
     analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}
     # Error rates are cited for what ran, at the levels this report uses (and "moderate", where "flagged" starts).
-    levels_used: dict[str, set[str]] = {}
+    levels_used: dict[str, set[Strength]] = defaultdict(lambda: {Strength.MODERATE})
     for evidence in document.evidence:
         for result in evidence.analysers:
             if result.status is Status.RAN:
-                levels_used.setdefault(result.name, {Strength.MODERATE.value}).update(
-                    f.strength.value for f in result.findings if f.strength is not Strength.NONE)
-        for proposition in Proposition:
-            conclusion = evidence.conclusion(proposition)
-            levels_used.setdefault(proposition.value, {Strength.MODERATE.value}).update(
-                [conclusion.strength.value] if conclusion.strength is not Strength.NONE else [])
+                levels_used[result.name].update(f.strength for f in result.findings)
+        for conclusion in evidence.conclusions:
+            levels_used[conclusion.proposition.value].add(conclusion.strength)
     single_sha = document.evidence[0].sha256 if len(document.evidence) == 1 else None
     return {
         "doc": document,
@@ -264,7 +270,8 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "propositions": [(p.value, *PROPOSITION_WORDS[p]) for p in Proposition],
         "trained_components": trained_components(document),
         "error_rates": report.error_rates,
-        "levels_used": {name: [s.value for s in Strength if s.value in used] for name, used in levels_used.items()},
+        "levels_used": {name: [s.value for s in Strength if s in used and s is not Strength.NONE]
+                        for name, used in levels_used.items()},
         "meta": report.case_meta,
         "intakes": report.intakes,
         "signer": report.signer,
