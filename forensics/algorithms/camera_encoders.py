@@ -17,6 +17,7 @@ Two comparisons, from the most to the least specific:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -44,7 +45,7 @@ def make_key(make: str | None) -> str:
     return words[0] if words else ""
 
 
-def compare_layout(camera: str, make: str | None, layout: str, references: list[ReferenceOriginal],
+def compare_layout(camera: str, make: str | None, layout: str, references: Sequence[ReferenceOriginal],
                    min_make_models: int = 3) -> EncoderComparison:
     """Compare a file's encoder layout with the reference originals of its camera model, else of its make."""
     of_model = [r for r in references if r.camera == camera]
@@ -67,12 +68,12 @@ def jfif_before_exif(layout: str) -> bool:
     return layout.startswith("JFIF Exif |")
 
 
-def models_writing_jfif_first(references: list[ReferenceOriginal]) -> tuple[int, int]:
+def models_writing_jfif_first(references: Sequence[ReferenceOriginal]) -> tuple[int, int]:
     """(camera models among the references whose originals put JFIF before EXIF, camera models)."""
     models = {r.camera for r in references}
     return len({r.camera for r in references if jfif_before_exif(r.layout)}), len(models)
 
 
-def cameras_with_tables(digest: str, references: list[ReferenceOriginal]) -> list[str]:
+def cameras_with_tables(digest: str, references: Sequence[ReferenceOriginal]) -> list[str]:
     """The camera models whose reference originals use these quantisation tables."""
     return sorted({r.camera for r in references if r.tables == digest})

@@ -396,7 +396,7 @@ def _camera_table_findings(meta: ImageMetadata, references: tuple[ReferenceOrigi
     tables = meta.jpeg.quantisation_tables if meta.jpeg else {}
     if not camera or 0 not in tables:
         return []
-    known = cameras_with_tables(tables_digest(tables), list(references))
+    known = cameras_with_tables(tables_digest(tables), references)
     quality = ijg_quality(tables)
     nearest, rms = nearest_ijg_quality(tables[0])
     if camera in known:
@@ -450,9 +450,9 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
     if not camera or meta.jpeg is None or meta.jpeg.frame_marker is None:
         return []
     layout = encoder_layout(meta.jpeg, data)
-    comparison = compare_layout(camera, meta.exif.make, layout, list(references), min_make_models=MIN_MAKE_MODELS)
+    comparison = compare_layout(camera, meta.exif.make, layout, references, min_make_models=MIN_MAKE_MODELS)
     seen = "; ".join(comparison.layouts_seen)
-    jfif_models, models = models_writing_jfif_first(list(references))
+    jfif_models, models = models_writing_jfif_first(references)
     measurements = [
         Measurement("claimed camera", camera), Measurement("file's layout", layout),
         Measurement("compared with", {"model": "originals of this model", "make": "originals of other models of this make",
