@@ -8,8 +8,11 @@ encoder layout (``jpeg_structure.encoder_layout``). The references are data, pas
 
 Two comparisons, from the most to the least specific:
 
-- **model**: originals of the same camera model. A layout none of them has is inconsistent; the more
-  originals agree, the stronger that is (firmware versions can change a layout).
+- **model**: originals of the same camera model. A layout none of them has is inconsistent when they all share
+  one layout; the more originals and the more independent collections agree, the stronger that is. Where the
+  model's originals already differ among themselves (firmware versions, or a copy exported by a phone or a
+  computer that passed as an original), a further layout is not evidence of anything, and the comparison says
+  so (``consistent`` is None).
 - **make**: when no original of the model is held, originals of other models of the same make, but only where
   at least ``min_make_models`` models all share one layout (some makes change encoders between models: Canon's
   PowerShot G2 writes libjpeg's layout, its EOS 30D and IXUS do not).
@@ -33,10 +36,15 @@ class ReferenceOriginal:
 @dataclass(frozen=True)
 class EncoderComparison:
     basis: str  # "model", "make" or "none" (nothing to compare with)
-    consistent: bool | None  # None when there is nothing to compare with
+    consistent: bool | None  # None when there is nothing to compare with, or the model's originals disagree
     originals: int  # reference originals compared with
     models: int  # camera models among them
     layouts_seen: tuple[str, ...]  # the layouts those originals have
+    sources: int = 0  # collections those originals come from
+
+    @property
+    def references_agree(self) -> bool:
+        return len(self.layouts_seen) == 1
 
 
 def make_key(make: str | None) -> str:
@@ -51,14 +59,16 @@ def compare_layout(camera: str, make: str | None, layout: str, references: Seque
     of_model = [r for r in references if r.camera == camera]
     if of_model:
         seen = tuple(sorted({r.layout for r in of_model}))
-        return EncoderComparison("model", layout in seen, len(of_model), 1, seen)
+        consistent = True if layout in seen else (False if len(seen) == 1 else None)
+        return EncoderComparison("model", consistent, len(of_model), 1, seen, len({r.source for r in of_model}))
     key = make_key(make)
     of_make = [r for r in references if key and make_key(r.make) == key]
     models = {r.camera for r in of_make}
     seen = tuple(sorted({r.layout for r in of_make}))
+    sources = len({r.source for r in of_make})
     if len(models) >= min_make_models and len(seen) == 1:
-        return EncoderComparison("make", layout in seen, len(of_make), len(models), seen)
-    return EncoderComparison("none", None, len(of_make), len(models), seen)
+        return EncoderComparison("make", layout in seen, len(of_make), len(models), seen, sources)
+    return EncoderComparison("none", None, len(of_make), len(models), seen, sources)
 
 
 def jfif_before_exif(layout: str) -> bool:

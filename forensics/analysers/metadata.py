@@ -31,9 +31,12 @@ THUMBNAIL_DIFFERENT = 0.4  # correlation below this: the thumbnail shows another
 THUMBNAIL_PARTLY = 0.6
 ASPECT_TOLERANCE = 0.05
 MAX_APPENDIX_VALUE = 300
-# A layout none of a model's originals has is moderate support only when this many originals agree on theirs;
-# a make's models stand in for an unknown model only when this many of them share one layout.
+# A layout none of a model's originals has is moderate support only when this many originals, from this many
+# collections, agree on theirs: one collection's photos share one owner's firmware and one way off the phone, and a
+# single collection of iPhone 7 photos exported by a computer made every other collection's iPhone 7 look re-saved.
+# A make's models stand in for an unknown model only when this many of them share one layout.
 MIN_MODEL_ORIGINALS = 2
+MIN_MODEL_SOURCES = 2
 MIN_MAKE_MODELS = 3
 # With nothing of the camera to compare with, a JFIF segment before the EXIF one is weak support for a re-save
 # when fewer than this share of the camera models we hold write it so (libjpeg-based software always does).
@@ -63,7 +66,7 @@ REFERENCES = {
 class MetadataAnalyser(Analyser):
     name = "metadata"
     title = "Metadata"
-    version = "2.2.0"
+    version = "2.3.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
@@ -72,7 +75,7 @@ class MetadataAnalyser(Analyser):
             "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
             "aspect_tolerance": ASPECT_TOLERANCE, "max_appendix_value_chars": MAX_APPENDIX_VALUE,
-            "min_model_originals": MIN_MODEL_ORIGINALS, "min_make_models": MIN_MAKE_MODELS,
+            "min_model_originals": MIN_MODEL_ORIGINALS, "min_model_sources": MIN_MODEL_SOURCES, "min_make_models": MIN_MAKE_MODELS,
             "max_jfif_first_share": MAX_JFIF_FIRST_SHARE,
             "camera_encoders_sha256": camera_encoders_sha256(),
         }
@@ -457,10 +460,16 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
         Measurement("claimed camera", camera), Measurement("file's layout", layout),
         Measurement("compared with", {"model": "originals of this model", "make": "originals of other models of this make",
                                       "none": "nothing"}[comparison.basis]),
-        Measurement("reference originals", comparison.originals), Measurement("layouts they have", seen or None),
+        Measurement("reference originals", comparison.originals),
+        Measurement("collections they come from", comparison.sources), Measurement("layouts they have", seen or None),
         Measurement("camera models we hold that write JFIF before EXIF", f"{jfif_models} of {models}"),
     ]
-    if comparison.consistent is None and jfif_before_exif(layout) and models and jfif_models / models < MAX_JFIF_FIRST_SHARE:
+    if comparison.basis == "model" and not comparison.references_agree and not comparison.consistent:
+        strength, explanation = Strength.NONE, (
+            f"The untouched {camera} photos we hold ({_originals(comparison.originals)}) do not share one layout "
+            f"('{seen}'): firmware versions differ, or some were exported from the phone or a computer before they "
+            "reached us. The file's layout is none of them, which says nothing on its own.")
+    elif comparison.basis == "none" and jfif_before_exif(layout) and models and jfif_models / models < MAX_JFIF_FIRST_SHARE:
         strength, explanation = Strength.WEAK, (
             f"We hold no untouched {camera} original to compare with. The file has a JFIF segment before its EXIF "
             "segment, as libjpeg-based software (Pillow, OpenCV, GIMP, ImageMagick) writes when it re-saves a photo and "
@@ -480,16 +489,16 @@ def _camera_layout_findings(meta: ImageMetadata, data: bytes, references: tuple[
                 if comparison.basis == "model" else
                 f"the {comparison.originals} untouched originals of {comparison.models} other models of this make we hold")
         strength = (Strength.MODERATE if comparison.basis == "model" and comparison.originals >= MIN_MODEL_ORIGINALS
-                    else Strength.WEAK)
+                    and comparison.sources >= MIN_MODEL_SOURCES else Strength.WEAK)
         explanation = (
             f"The file names the {camera} as its camera, but its JPEG segments are laid out differently from {held}: it has "
-            f"'{layout}', they have '{seen}'. Software that re-saves a photo and keeps its EXIF writes its own "
+            f"'{layout}', they all have '{seen}'. Software that re-saves a photo and keeps its EXIF writes its own "
             "layout (libjpeg, used by Pillow, OpenCV, GIMP and most programs, writes a JFIF segment before the "
-            "EXIF and one segment per table), while in the untouched originals we hold every photo of one camera "
-            "model has the same layout. "
-            + ("Several originals agree, so this is moderate support for a re-save by software after capture."
-               if strength is Strength.MODERATE else
-               "The reference is thin (one original, or other models of the make), so this is weak support."))
+            "EXIF and one segment per table). "
+            + (f"Originals from {comparison.sources} independent collections agree, so this is moderate support for a "
+               "re-save by software after capture." if strength is Strength.MODERATE else
+               "The reference is thin (one original, one collection, or other models of the make: firmware updates "
+               "can change a layout), so this is weak support."))
     return [Finding(
         key="metadata.camera_layout", proposition=Proposition.PROCESSING,
         title="Camera make/model compared with the JPEG file's layout", explanation=explanation,

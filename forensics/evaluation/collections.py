@@ -67,6 +67,54 @@ COLLECTIONS = (
                "files of 4 MiB and more are not in the snapshot used)",
                "no licence stated (OpenDroneMap sample data): evaluation use only",
                "git clone https://github.com/OpenDroneMap-ja/odm_data_snowpeak ~/.cache/forensics/originals/odm_data_snowpeak"),
+    Collection("bundler_sfm", "data", ("bundler_sfm/examples",),
+               "github.com/snavely/bundler_sfm, commit a35a8f589b7b, examples/ (Canon PowerShot A10 photos of two scenes, "
+               "640x480, the camera's small size)",
+               "GPL (repository licence): evaluation use only",
+               "git clone https://github.com/snavely/bundler_sfm && mkdir -p ~/.cache/forensics/originals/bundler_sfm && "
+               "cp -r bundler_sfm/examples ~/.cache/forensics/originals/bundler_sfm/"),
+    Collection("TwelveMonkeys", "data", ("TwelveMonkeys/imageio",),
+               "github.com/haraldk/TwelveMonkeys, commit 41aaf3b1bc7f, imageio/*/src/test/resources/ (JPEG reader test "
+               "files; most are cut down or malformed on purpose and are refused: two Olympus photos pass)",
+               "BSD-3-Clause (repository licence)",
+               "git clone https://github.com/haraldk/TwelveMonkeys && mkdir -p ~/.cache/forensics/originals/TwelveMonkeys "
+               "&& (cd TwelveMonkeys && find imageio -path '*src/test/resources*' -iname '*.jp*g' "
+               "-exec cp --parents {} ~/.cache/forensics/originals/TwelveMonkeys/ \\;)"),
+    Collection("Lychee", "data", ("Lychee/tests/Samples",),
+               "github.com/LycheeOrg/Lychee, commit b8e4d1e832ca, tests/Samples/ (LG Nexus 5X and Apple iPhone 6s photos)",
+               "MIT (repository licence)",
+               "git clone https://github.com/LycheeOrg/Lychee && mkdir -p ~/.cache/forensics/originals/Lychee/tests && "
+               "cp -r Lychee/tests/Samples ~/.cache/forensics/originals/Lychee/tests/"),
+    Collection("image-rs", "data", ("image-rs/examples/scaledown",),
+               "github.com/image-rs/image, commit 2c5368b8de2f, examples/scaledown/test.jpg (a Huawei Nexus 6P photo)",
+               "MIT or Apache-2.0 (repository licence)",
+               "git clone https://github.com/image-rs/image && mkdir -p ~/.cache/forensics/originals/image-rs/examples && "
+               "cp -r image/examples/scaledown ~/.cache/forensics/originals/image-rs/examples/"),
+    Collection("openMVG", "data", ("openMVG/src/openMVG_Samples/imageData/Exif_Test",),
+               "github.com/openMVG/openMVG, commit 6d6b1dd70bde, src/openMVG_Samples/imageData/Exif_Test/ (a Kodak Z612 "
+               "photo)",
+               "MPL-2.0 (repository licence)",
+               "git clone https://github.com/openMVG/openMVG && mkdir -p ~/.cache/forensics/originals/openMVG && "
+               "(cd openMVG && cp --parents -r src/openMVG_Samples/imageData/Exif_Test ~/.cache/forensics/originals/openMVG/)"),
+    Collection("bimg", "data", ("bimg/testdata",),
+               "github.com/h2non/bimg, commit a14e08d5604d, testdata/ (image-library test files; an Apple iPhone XS photo "
+               "passes, the rest are edited or have no camera metadata)",
+               "MIT (repository licence)",
+               "git clone https://github.com/h2non/bimg && mkdir -p ~/.cache/forensics/originals/bimg && "
+               "cp -r bimg/testdata ~/.cache/forensics/originals/bimg/"),
+    Collection("TNThieding-exif", "data", ("TNThieding-exif/tests",),
+               "github.com/TNThieding/exif, commit f1530fc1e424, tests/ (photos attached to bug reports: Apple iPhone 7, "
+               "Huawei CLT-L09, Samsung GT-I8190)",
+               "MIT (repository licence)",
+               "git clone https://github.com/TNThieding/exif && mkdir -p ~/.cache/forensics/originals/TNThieding-exif && "
+               "cp -r exif/tests ~/.cache/forensics/originals/TNThieding-exif/"),
+    Collection("mapillary_tools", "data", ("mapillary_tools/tests/data/images",),
+               "github.com/mapillary/mapillary_tools, commit 847fd0e6418e, tests/data/images/ (Sony HDR-AS300 action "
+               "camera photos)",
+               "BSD-2-Clause (repository licence)",
+               "git clone https://github.com/mapillary/mapillary_tools && mkdir -p "
+               "~/.cache/forensics/originals/mapillary_tools/tests/data && "
+               "cp -r mapillary_tools/tests/data/images ~/.cache/forensics/originals/mapillary_tools/tests/data/"),
 )
 
 

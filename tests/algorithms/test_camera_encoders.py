@@ -59,6 +59,15 @@ def test_a_model_is_compared_with_its_own_originals_first():
     mismatch = compare_layout("Acme One", "Acme", f"JFIF Exif | {LIBJPEG}", references)
     assert (mismatch.basis, mismatch.consistent, mismatch.originals) == ("model", False, 2)
     assert compare_layout("Acme One", "Acme", CAMERA_LAYOUT, references).consistent is True
+    assert mismatch.sources == 1
+
+
+def test_a_model_whose_originals_disagree_is_no_reference():
+    references = [reference("Acme One", "Acme", CAMERA_LAYOUT, "a"), reference("Acme One", "Acme", CAMERA_LAYOUT, "a"),
+                  reference("Acme One", "Acme", f"JFIF Exif | {LIBJPEG}", "b")]
+    other = compare_layout("Acme One", "Acme", "Exif | DQT(3) DHT(4) SOF0", references)
+    assert (other.basis, other.consistent, other.sources, other.references_agree) == ("model", None, 2, False)
+    assert compare_layout("Acme One", "Acme", CAMERA_LAYOUT, references).consistent is True
 
 
 def test_a_make_stands_in_only_when_enough_of_its_models_agree():

@@ -259,26 +259,46 @@ def layout_finding(path: Path, held_out: tuple[str, ...] = ()):
     return by_key(MetadataAnalyser().analyse(load_media(path), context))["metadata.camera_layout"]
 
 
-def test_a_resave_that_keeps_the_exif_of_a_camera_we_hold_is_told_by_its_layout(tmp_path):
-    resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
+KODAK_Z612 = {0x010F: (ASCII, "EASTMAN KODAK COMPANY"), 0x0110: (ASCII, "KODAK Z612 ZOOM DIGITAL CAMERA")}
+
+
+def test_a_resave_that_keeps_the_exif_of_a_camera_two_collections_agree_on_is_told_by_its_layout(tmp_path):
+    resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(KODAK_Z612, CAPTURE))
     finding = layout_finding(resaved)
     assert finding.strength.value == "moderate" and finding.proposition.value == "processing"
     assert values(finding)["file's layout"] == "JFIF Exif | DQT(1) DQT(1) SOF0 DHT(1) DHT(1) DHT(1) DHT(1)"
     assert values(finding)["layouts they have"] == "Exif | DQT(2) SOF0 DHT(4)"
-    assert "iPhone 7" in finding.explanation and "re-save" in finding.explanation
+    assert values(finding)["collections they come from"] == 2
+    assert "KODAK Z612" in finding.explanation and "re-save" in finding.explanation
 
     as_the_camera_writes = tmp_path / "camera.jpg"
     as_the_camera_writes.write_bytes(camera_style(resaved.read_bytes()))
     assert layout_finding(as_the_camera_writes).strength.value == "none"
 
+    # With one of the two collections left out, the remaining one is thin: one owner, one firmware.
+    one_collection = layout_finding(resaved, held_out=("openMVG",))
+    assert one_collection.strength.value == "weak" and "one collection" in one_collection.explanation
+
+
+def test_a_model_whose_originals_differ_among_themselves_gives_no_conclusion(tmp_path):
+    resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
+    finding = layout_finding(resaved)
+    # The iPhone 7 photos we hold have three layouts (iOS 10 originals, and two later photos that came through
+    # other hands), so a fourth says nothing.
+    assert len(values(finding)["layouts they have"].split("; ")) == 3
+    assert finding.strength.value == "none" and "says nothing on its own" in finding.explanation
+    # Without those two, the model's originals agree, but come from one collection: weak.
+    assert layout_finding(resaved, held_out=("TNThieding-exif",)).strength.value == "weak"
+
 
 def test_held_out_collections_are_not_compared_with(tmp_path):
     resaved = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(IPHONE_7, CAPTURE))
-    # Without the collection that holds every iPhone 7 original, the other Apple models stand in, weakly.
-    by_make = layout_finding(resaved, held_out=("dataset_monstree",))
+    # Without the collections that hold iPhone 7 originals, the other Apple models stand in, weakly.
+    by_make = layout_finding(resaved, held_out=("dataset_monstree", "TNThieding-exif"))
     assert by_make.strength.value == "weak"
     assert values(by_make)["compared with"] == "originals of other models of this make"
-    nothing = layout_finding(resaved, held_out=("dataset_monstree", "CartridgeOCR"))
+    apple = ("dataset_monstree", "TNThieding-exif", "CartridgeOCR", "Lychee", "bimg", "exif-samples", "metadata-extractor")
+    nothing = layout_finding(resaved, held_out=apple)
     assert values(nothing)["compared with"] == "nothing" and nothing.strength.value == "weak"  # JFIF first, below
 
 
