@@ -32,7 +32,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from forensics.evaluation import cases_compression, cases_metadata
 from forensics.evaluation.collections import COLLECTIONS, data_originals, validation_originals
@@ -63,7 +63,8 @@ def _opencv_jpeg(pixels: np.ndarray, quality: int) -> bytes:
 
 
 def _pillow_keep(path: Path) -> bytes:
-    with Image.open(path) as image:
+    # Opened as a plain JPEG: Pillow opens a camera's multi-picture file (MPO) as a sequence, which cannot "keep" tables.
+    with JpegImagePlugin.JpegImageFile(path) as image:
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality="keep", subsampling="keep", exif=image.info.get("exif", b""))
         return buffer.getvalue()
