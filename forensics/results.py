@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
+# Versions this one reads: 2.1 only allowed JPEG figures, so every 2.0 document is a valid 2.1 document.
+READABLE_SCHEMA_VERSIONS = ("2.0", "2.1")
 
 
 class Proposition(str, Enum):
@@ -68,7 +70,7 @@ class Figure:
 
     title: str
     caption: str
-    media_type: str  # "image/png" or "image/svg+xml"
+    media_type: str  # "image/png", "image/jpeg" or "image/svg+xml"
     data_base64: str
     sha256: str
 
@@ -222,7 +224,7 @@ class ResultsDocument:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResultsDocument:
-        if data.get("schema_version") != SCHEMA_VERSION:
+        if data.get("schema_version") not in READABLE_SCHEMA_VERSIONS:
             raise UnsupportedSchema(data.get("schema_version"))
         return cls(
             schema_version=data["schema_version"],

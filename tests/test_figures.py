@@ -33,3 +33,15 @@ def test_a_continuous_map_labels_its_bar_with_three_significant_digits():
     grey = np.full((64, 64, 3), 128, np.uint8)
     figure = heat_map_figure("map", "caption", grey, np.zeros((2, 2)), 0.0, 8.541862)
     assert pixels(figure).shape[1] == 64 + 90  # the bar and its labels, as before
+
+
+def test_a_map_over_a_grainy_picture_is_a_small_palette_png():
+    from forensics.figures import MAP_COLOUR_LEVELS, MAP_GREY_LEVELS
+
+    grainy = np.random.default_rng(0).integers(0, 256, (900, 1200, 3), dtype=np.uint8)
+    values = np.random.default_rng(1).random((112, 150))
+    figure = heat_map_figure("map", "caption", grainy, values, 0.0, 1.0)
+    image = Image.open(io.BytesIO(base64.b64decode(figure.data_base64)))
+    assert image.mode == "P"
+    assert len(np.unique(np.asarray(image))) <= MAP_GREY_LEVELS * MAP_COLOUR_LEVELS + 2
+    assert len(base64.b64decode(figure.data_base64)) < 500_000  # as an RGB PNG: about 2 MB
