@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import platform
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -87,9 +88,8 @@ def render_html(report: ReportInput) -> str:
     environment.filters["interval"] = format_interval
     environment.filters["event_details"] = event_details
     environment.filters["sentence"] = end_sentence
-    environment.globals["analyser_template"] = lambda name: environment.select_template(
-        [f"analysers/{name}.html", "analysers/generic.html"]
-    )
+    environment.globals["finding_anchor"] = finding_anchor
+    environment.globals["parameters_anchor"] = lambda result: _anchor(f"parameters-{result.name}-{result.version}")
     return environment.get_template("report.html").render(**_context(report))
 
 
@@ -168,14 +168,14 @@ def end_sentence(text: str) -> str:
 
 def event_details(details: dict, recorded: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:
     """An event's details for Appendix A, sorted by key. The analysers an ``analysis.started`` event lists are named
-    with their versions; their parameters are printed only where they differ from section 6 (``recorded``: the
+    with their versions; their parameters are printed only where they differ from Appendix D (``recorded``: the
     parameters of each analyser and version in this report), so the same table is not repeated per exhibit."""
     rows = []
     for key, value in sorted(details.items()):
         if key == "analysers" and isinstance(value, list) and all(isinstance(a, dict) and "name" in a for a in value):
             named = ", ".join(f"{a['name']} {a.get('version', '')}".strip() for a in value)
             differing = [a for a in value if recorded.get((a["name"], a.get("version"))) != a.get("parameters")]
-            text = named + ("; parameters as in section 6" if not differing else "; parameters: " + "; ".join(
+            text = named + ("; parameters as in Appendix D" if not differing else "; parameters: " + "; ".join(
                 f"{a['name']}: " + ", ".join(f"{k} = {format_value(v)}" for k, v in (a.get("parameters") or {}).items())
                 for a in differing))
             rows.append((key, text))
@@ -219,6 +219,15 @@ def _not_examined(evidence, registered: dict[str, type]) -> list[tuple[str, str]
     return rows
 
 
+def _anchor(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
+def finding_anchor(evidence, finding) -> str:
+    """The id of a finding's box in section 5 or Appendix C, for page references."""
+    return _anchor(f"finding-{evidence.exhibit_id}-{finding.key}")
+
+
 def _context(report: ReportInput) -> dict[str, Any]:
     document = report.document
     from forensics.analysers import discover  # the registry names each method in words; imported when rendering
@@ -238,8 +247,15 @@ def _context(report: ReportInput) -> dict[str, Any]:
             "indications": [f for f in findings.values() if f.strength is not Strength.NONE],
             "not_examined": _not_examined(evidence, registered),
             "failed": [a for a in evidence.analysers if a.status is Status.FAILED],
+            # Section 5 gives the findings that support a proposition in full and lists the others in a line each.
+            "supporting_analysers": [a for a in ran if any(f.strength is not Strength.NONE for f in a.findings)],
+            "quiet_analysers": [a for a in ran if all(f.strength is Strength.NONE for f in a.findings)],
+            "quiet": [(a, f) for a in ran for f in a.findings if f.strength is Strength.NONE],
         })
     analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}
+    titles = {name: method.title for name, method in registered.items()}
+    supporting = {a.name for s in summaries for a in s["supporting_analysers"]}
+    quiet = {a.name for s in summaries for a in s["quiet_analysers"]}
     # Error rates are cited for what ran, at the levels this report uses (and "moderate", where "flagged" starts).
     levels_used: dict[str, set[Strength]] = defaultdict(lambda: {Strength.MODERATE})
     for evidence in document.evidence:
@@ -262,6 +278,10 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "chain_problems": report.chain_problems,
         "summaries": summaries,
         "analysers_used": [analysers_used[key] for key in sorted(analysers_used)],
+        "titles": titles,
+        # Section 7 gives the rates of the conclusions and of the methods whose findings support one.
+        "supporting_methods": sorted(supporting),
+        "other_methods": sorted(titles.get(name, name) for name in quiet - supporting),
         "recorded_parameters": {key: result.parameters for key, result in analysers_used.items()},
         "footer_sha256": single_sha,
         "tool_version": __version__,

@@ -84,7 +84,7 @@ def test_report_cites_the_shipped_error_rates(tmp_path, jpeg_file):
     assert "Known error rates" in text
     metadata = rates["analysers"]["metadata"]
     assert f"{metadata['positives']} / {metadata['negatives']}" in text  # the validation column's cases
-    assert "Validation: " + metadata["data"]["validation"][:40] in text
+    assert "Validation data: " + metadata["data"]["validation"][:40] in text
     assert "Conclusion on processing" in text
     # Only what ran, at the levels this report uses: a JPEG's report cites no video method, and no finding on this
     # plain photo reached "strong", so that row is left to the attached error-rates.json.
@@ -138,7 +138,7 @@ def test_appendix_a_names_the_analysers_of_an_event_and_repeats_only_parameters_
         {"name": "metadata", "version": "2.2.0", "parameters": {"gps_tolerance_s": 120}}]}
     same = {("cfa", "0.1.0"): {"block_px": 32}, ("metadata", "2.2.0"): {"gps_tolerance_s": 120}}
     assert event_details(details, same) == [
-        ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters as in section 6"), ("exhibit_id", "E001")]
+        ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters as in Appendix D"), ("exhibit_id", "E001")]
     earlier = {**same, ("cfa", "0.1.0"): {"block_px": 16}}  # a later run of the case used other values
     assert event_details(details, earlier)[0] == ("analysers", "cfa 0.1.0, metadata 2.2.0; parameters: cfa: block_px = 32")
 
