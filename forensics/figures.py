@@ -129,24 +129,49 @@ def _with_swatches(indices: np.ndarray, categories: list[tuple[str, float]], low
 
 
 def bar_chart_figure(title: str, caption: str, series: list[tuple[str, np.ndarray, tuple[int, int, int]]],
-                     labels: list[int]) -> Figure:
-    """Side-by-side bars of normalised histograms over integer ``labels`` (one colour per series)."""
-    width, height, margin = 760, 260, 30
-    canvas = np.full((height + 2 * margin, width + 2 * margin, 3), 255, np.uint8)
+                     labels: list[int], x_title: str, y_title: str) -> Figure:
+    """Side-by-side bars of non-negative values over integer ``labels`` (one colour per series), with a y axis
+    (0, half and the largest value) and both axes titled."""
+    width, height, left, right, top, bottom = 740, 240, 74, 16, 30, 48
+    canvas = np.full((height + top + bottom, width + left + right, 3), 255, np.uint8)
     peak = max(float(values.max()) for _, values, _ in series) or 1.0
     slot = width / len(labels)
     for index, (_, values, colour) in enumerate(series):
         for position, value in enumerate(values):
-            x0 = int(margin + position * slot + index * slot / len(series))
+            x0 = int(left + position * slot + index * slot / len(series))
             x1 = int(x0 + slot / len(series)) - 1
-            cv2.rectangle(canvas, (x0, margin + height - int(height * value / peak)), (x1, margin + height), colour, -1)
-    _legend(canvas, [(name, colour) for name, _, colour in series], (margin + 4, margin + 2))
+            cv2.rectangle(canvas, (x0, top + height - int(height * value / peak)), (x1, top + height), colour, -1)
+    font, scale, ink = cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0)
+    cv2.line(canvas, (left, top + height), (left + width, top + height), ink, 1)
+    cv2.line(canvas, (left, top), (left, top + height), ink, 1)
+    for share in (0.0, 0.5, 1.0):
+        y = int(top + height - share * height)
+        cv2.line(canvas, (left - 4, y), (left, y), ink, 1)
+        text = f"{share * peak:.3g}"
+        text_width = cv2.getTextSize(text, font, scale, 1)[0][0]
+        cv2.putText(canvas, text, (left - 8 - text_width, y + 4), font, scale, ink, 1, cv2.LINE_AA)
+    step = max(1, int(np.ceil(len(labels) / 16)))  # at most 16 labels, so that they never run into each other
     for position, label in enumerate(labels):
-        if label % 5 == 0:
-            x = int(margin + (position + 0.5) * slot)
-            cv2.putText(canvas, str(label), (x - 8, margin + height + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.line(canvas, (margin, margin + height), (margin + width, margin + height), (0, 0, 0), 1)
+        if position % step == 0:
+            x = int(left + (position + 0.5) * slot)
+            text_width = cv2.getTextSize(str(label), font, scale, 1)[0][0]
+            cv2.putText(canvas, str(label), (x - text_width // 2, top + height + 16), font, scale, ink, 1, cv2.LINE_AA)
+    title_width = cv2.getTextSize(x_title, font, 0.45, 1)[0][0]
+    cv2.putText(canvas, x_title, (left + (width - title_width) // 2, top + height + 38), font, 0.45, ink, 1, cv2.LINE_AA)
+    _vertical_title(canvas, y_title, top + height // 2)
+    _legend(canvas, [(name, colour) for name, _, colour in series], left, 18)
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+
+
+def _vertical_title(canvas: np.ndarray, text: str, centre_y: int) -> None:
+    """``text`` turned a quarter left, centred on ``centre_y`` along the left edge (OpenCV draws only level text)."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.45
+    (text_width, text_height), _ = cv2.getTextSize(text, font, scale, 1)
+    strip = np.full((text_height + 8, text_width + 4, 3), 255, np.uint8)
+    cv2.putText(strip, text, (2, text_height + 2), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    turned = np.rot90(strip)
+    y0 = max(0, min(centre_y - turned.shape[0] // 2, canvas.shape[0] - turned.shape[0]))
+    canvas[y0:y0 + turned.shape[0], 2:2 + turned.shape[1]] = turned[: canvas.shape[0] - y0]
 
 
 def table_figure(title: str, caption: str, tables: list[tuple[str, np.ndarray]]) -> Figure:
@@ -169,10 +194,10 @@ def table_figure(title: str, caption: str, tables: list[tuple[str, np.ndarray]])
 
 def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
                      series: list[tuple[str, np.ndarray, tuple[int, int, int]]], low: float, high: float,
-                     marks_s: np.ndarray | None = None, dots: bool = False) -> Figure:
-    """Values over time (seconds on the x axis, [low, high] on the y axis), one colour per series; optional
-    vertical ``marks_s`` (e.g. keyframes) in grey; ``dots`` draws points instead of joined lines."""
-    width, height, left, right, top, bottom = 760, 240, 56, 16, 14, 30
+                     y_title: str, marks_s: np.ndarray | None = None, dots: bool = False) -> Figure:
+    """Values over time (seconds on the x axis, [low, high] on the y axis, titled ``y_title``), one colour per
+    series; optional vertical ``marks_s`` (e.g. keyframes) in grey; ``dots`` draws points instead of joined lines."""
+    width, height, left, right, top, bottom = 740, 240, 76, 16, 30, 30
     canvas = np.full((height + top + bottom, width + left + right, 3), 255, np.uint8)
     start, end = (float(times_s.min()), float(times_s.max())) if len(times_s) else (0.0, 1.0)
     span = max(end - start, 1e-9)
@@ -196,10 +221,13 @@ def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
         elif len(xs) > 1:
             cv2.polylines(canvas, [np.stack([xs, ys], axis=1).astype(np.int32)], False, colour, 2, cv2.LINE_AA)
     cv2.rectangle(canvas, (left, top), (left + width, top + height), (0, 0, 0), 1)
-    _legend(canvas, [(name, colour) for name, _, colour in series], (left + 4, top + 2))
-    for value in (low, high):
-        cv2.putText(canvas, f"{value:.3g}", (4, int(y_of(np.array([value]))[0]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+    _legend(canvas, [(name, colour) for name, _, colour in series], left, 18)
+    for value in (low, (low + high) / 2, high):
+        text = f"{value:.3g}"
+        text_width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.42, 1)[0][0]
+        cv2.putText(canvas, text, (left - 6 - text_width, int(y_of(np.array([value]))[0]) + 5), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.42, (0, 0, 0), 1, cv2.LINE_AA)
+    _vertical_title(canvas, y_title, top + height // 2)
     for t in np.linspace(start, end, 6):
         x = int(x_of(np.array([t]))[0])
         cv2.putText(canvas, f"{t:.1f} s", (min(x - 18, left + width - 40), top + height + 20),
@@ -207,11 +235,10 @@ def time_plot_figure(title: str, caption: str, times_s: np.ndarray,
     return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
 
 
-def _legend(canvas: np.ndarray, entries: list[tuple[str, tuple[int, int, int]]], corner: tuple[int, int]) -> None:
-    """Series names in their colours on a white box at ``corner`` (x, y), drawn last so no bar or line covers them."""
-    font, scale, line_px = cv2.FONT_HERSHEY_SIMPLEX, 0.5, 18
-    widest = max((cv2.getTextSize(name, font, scale, 1)[0][0] for name, _ in entries), default=0)
-    x, y = corner
-    cv2.rectangle(canvas, (x, y), (x + widest + 8, y + line_px * len(entries) + 4), (255, 255, 255), -1)
-    for index, (name, colour) in enumerate(entries):
-        cv2.putText(canvas, name, (x + 4, y + 14 + line_px * index), font, scale, colour, 1, cv2.LINE_AA)
+def _legend(canvas: np.ndarray, entries: list[tuple[str, tuple[int, int, int]]], x: int, baseline_y: int) -> None:
+    """Series names in their colours, side by side from ``x`` on one line of the top margin, where no bar or
+    line can cover them or be covered."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.5
+    for name, colour in entries:
+        cv2.putText(canvas, name, (x, baseline_y), font, scale, colour, 1, cv2.LINE_AA)
+        x += cv2.getTextSize(name, font, scale, 1)[0][0] + 18

@@ -45,3 +45,15 @@ def test_a_map_over_a_grainy_picture_is_a_small_palette_png():
     assert image.mode == "P"
     assert len(np.unique(np.asarray(image))) <= MAP_GREY_LEVELS * MAP_COLOUR_LEVELS + 2
     assert len(base64.b64decode(figure.data_base64)) < 500_000  # as an RGB PNG: about 2 MB
+
+
+def test_a_bar_chart_has_a_y_axis_and_titles_beside_its_axes():
+    from forensics.figures import bar_chart_figure
+
+    figure = bar_chart_figure("chart", "caption", [("a", np.array([1.0, 3.0]), (220, 40, 40))], [0, 1],
+                              "x title", "y title")
+    image = pixels(figure)
+    left, top, height = 74, 30, 240  # the plot area's corner and height
+    assert (image[top:top + height, left] == 0).all()  # the y axis, drawn in black from 0 to the largest value
+    assert (image[top:top + height, :12] < 128).any()  # the y title, turned, along the left edge
+    assert (image[-20:, left:] < 128).any()  # the x title below the labels

@@ -72,7 +72,7 @@ def cfa_regions(blocks: LatticeBlocks) -> list[CfaRegion]:
 class CfaAnalyser(Analyser):
     name = "cfa"
     title = "Demosaicing (colour filter array) traces"
-    version = "0.1.0"
+    version = "0.1.1"
     kinds = frozenset({"image"})
     description = ("Never-compressed pictures (PNG, TIFF, BMP): regions where the camera's colour-filter-array "
                    "(demosaicing) pattern is missing or shifted.")

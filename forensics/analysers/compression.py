@@ -57,7 +57,7 @@ REFERENCES = {
 class CompressionAnalyser(Analyser):
     name = "compression"
     title = "Compression history"
-    version = "0.3.0"
+    version = "0.3.1"
     kinds = frozenset({"image"})
     description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
                    "JPEG grid alignment, error-level map.")
@@ -176,7 +176,8 @@ def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
             "second compression.",
             [("observed", observed[window] / observed.sum(), (0, 0, 0)),
              ("single", single[window] / max(single.sum(), 1), (40, 90, 220)),
-             ("double", double[window] / max(double.sum(), 1), (220, 40, 40))], labels[window]))
+             ("double", double[window] / max(double.sum(), 1), (220, 40, 40))], labels[window],
+            "coefficient value", "share of blocks"))
     if strength is not Strength.NONE:
         smoothed = cv2.medianBlur(np.clip(evidence.block_llr, -20, 20).astype(np.float32), 5)
         figures.append(heat_map_figure(
@@ -253,7 +254,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
             "bar far above grey means the coefficients on that grid sit on multiples of q: they were quantised there.",
             [("this grid", np.maximum(evidence.agreement[winner, mode_index], 0), (220, 40, 40)),
              ("other grids", np.maximum(np.median(evidence.agreement[others, mode_index], axis=0), 0), (150, 150, 150))],
-            [int(q) for q in PERIODS]))
+            [int(q) for q in PERIODS], "candidate quantisation step q", "mean cos(2 pi c / q)"))
     if strength is not Strength.NONE:
         agreement = block_agreement_map(luminance(media.pixels), evidence)
         smoothed = cv2.blur(agreement.astype(np.float32), (5, 5))
@@ -298,7 +299,8 @@ def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, qua
         f"Mean squared difference (luminance) between the image and its re-save at each IJG quality {curve.qualities[0]}"
         f"..{curve.qualities[-1]} on the file's own grid, scaled to its maximum. It falls to zero at the last save's "
         "quality; a dip below that quality is a ghost of an earlier save.",
-        [("difference", curve.difference / peak, (40, 90, 220))], [int(q) for q in curve.qualities])]
+        [("difference", curve.difference / peak, (40, 90, 220))], [int(q) for q in curve.qualities],
+        "quality of the re-save", "difference (share of largest)")]
     if earliest:
         dip = cv2.blur(ghost_dip_map(blocks, table, earliest[0]).astype(np.float32), (4, 4))
         figures.append(heat_map_figure(

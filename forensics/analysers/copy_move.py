@@ -63,7 +63,7 @@ def copy_move_clusters(rgb: np.ndarray) -> list[CopyMoveCluster]:
 class CopyMoveAnalyser(Analyser):
     name = "copy_move"
     title = "Regions copied within the picture"
-    version = "0.2.0"
+    version = "0.2.1"
     kinds = frozenset({"image"})
     description = ("Regions of the picture copied elsewhere in it: matched SIFT keypoints agreeing on one transform; "
                    "in lossless pictures, regions repeated pixel for pixel.")

@@ -43,7 +43,7 @@ NOISE_SECTORS = 12  # sectors around the face in the figure of noise along the b
 class FaceAnalyser(Analyser):
     name = "face"
     title = "Faces"
-    version = "0.2.0"
+    version = "0.2.1"
     kinds = frozenset({"image"})
     description = "Faces and landmarks; noise, detail, sharpness, seam and colour of the inner face against its surroundings."
 
@@ -217,7 +217,7 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
                          "sides agree in an untouched photo; a pasted face shows a step all around. Sectors cut by the "
                          "image border are empty.",
                          [("inside", np.nan_to_num(inside), (220, 40, 40)), ("outside", np.nan_to_num(outside), (150, 150, 150))],
-                         list(range(NOISE_SECTORS))),
+                         list(range(NOISE_SECTORS)), "sector (clockwise from 3 o'clock)", "noise (grey levels)"),
     ]
 
 

@@ -144,7 +144,7 @@ def forehead_strength(disagreement: float, reference: dict) -> tuple[Strength, f
 class LightingAnalyser(Analyser):
     name = "lighting"
     title = "Lighting of faces"
-    version = "0.1.1"
+    version = "0.1.2"
     kinds = frozenset({"image"})
     description = ("Per face: light on the inner face against its forehead, light direction (face surface and jaw line), "
                    "illuminant colour; directions compared between faces.")

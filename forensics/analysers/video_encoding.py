@@ -38,7 +38,7 @@ def load_reference() -> dict | None:
 class VideoEncodingAnalyser(Analyser):
     name = "video_encoding"
     title = "Video encoding history"
-    version = "0.1.0"
+    version = "0.1.1"
     kinds = frozenset({"video"})
     description = "Container layout and encoder tags; frame types and groups of pictures; periodic traces of an earlier encoding."
 
@@ -145,7 +145,7 @@ def _groups(trace: PacketTrace) -> Finding:
               for kind, colour in (("I", (200, 40, 40)), ("P", (40, 90, 200)), ("B", (30, 150, 60))) if counts[kind]]
     figure = time_plot_figure(
         "Frame sizes over time", f"Size of each compressed frame in kilobytes (0 to {top:.0f}, the 99th percentile), by "
-        "frame type; grey lines mark keyframes.", times, series, 0.0, max(top, 1e-3),
+        "frame type; grey lines mark keyframes.", times, series, 0.0, max(top, 1e-3), "frame size (kB)",
         marks_s=times[shown == "I"] if counts["I"] <= 200 else None, dots=True)
     if len(lengths) == 0:
         pattern = "The stream has a single keyframe at the start: one open group."

@@ -271,7 +271,7 @@ def _contact_sheet(contact: list[tuple[float, np.ndarray]]) -> np.ndarray:
 class VideoFacesAnalyser(Analyser):
     name = "video_faces"
     title = "Faces in the video"
-    version = "0.2.1"
+    version = "0.2.2"
     kinds = frozenset({"video"})
     description = "Faces followed through the video; blending-boundary score per frame and per face, eye closures, landmark jitter."
 
@@ -343,7 +343,7 @@ def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Fin
             series.append((f"face {track.number}", values, colours[index % len(colours)]))
         figures.append(time_plot_figure(
             "Per-frame score over time", "Score of the blending-boundary model in each sampled frame, per face track "
-            "(0 to 1; up to five tracks drawn).", times, series, 0.0, 1.0, dots=True))
+            "(0 to 1; up to five tracks drawn).", times, series, 0.0, 1.0, "score", dots=True))
     return Finding(
         key="video_faces.tracks", proposition=Proposition.CONTENT, title="Faces followed through the video", strength=Strength.NONE, score=0.0,
         explanation=(f"{len(followed.tracks)} face track(s) in {followed.sampled} sampled frames (one every "
@@ -407,7 +407,7 @@ def _track_finding(track: Track, followed: FollowedVideo, reference: dict | None
         f"{EYES_CLOSED_BELOW:g} the eyes are closed).", times,
         [("score", np.array([np.nan if s.probability is None else s.probability for s in track.samples]), (200, 40, 40)),
          ("eye aspect ratio x 2", 2 * np.array([eye_aspect_ratio(s.points) for s in track.samples]), (40, 90, 200))],
-        0.0, 1.0, dots=True)]
+        0.0, 1.0, "score; eye aspect ratio x 2", dots=True)]
     return Finding(
         key=f"video_faces.track.{track.number}", proposition=Proposition.CONTENT, title=title, strength=strength,
         score=median, explanation=explanation,

@@ -279,6 +279,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "summaries": summaries,
         "analysers_used": [analysers_used[key] for key in sorted(analysers_used)],
         "titles": titles,
+        "ran_versions": {name: sorted({version for n, version in analysers_used if n == name}) for name, _ in analysers_used},
         # Section 7 gives the rates of the conclusions and of the methods whose findings support one.
         "supporting_methods": sorted(supporting),
         "other_methods": sorted(titles.get(name, name) for name in quiet - supporting),
