@@ -4,7 +4,8 @@ Untouched: the camera originals of ``metadata/metadata-extractor/jpg`` (at least
 as in the corpus, and the authentic photos of ``tampering/misd`` (small, re-saved web images: a second,
 different population for the false-positive rate). Manipulated, for every camera original: a square region
 of side 12 % of the shorter side, taken where the image has texture, pasted at a random place that does not
-overlap it: as it is, turned by 20 degrees, or enlarged by 20 %; saved at JPEG quality 90. The place and the
+overlap it: as it is, turned by 20 degrees, or enlarged by 20 %; or taken where the image is smooth (skies,
+walls, skin: few keypoints) and pasted as it is; saved at JPEG quality 90. The place and the
 region are drawn from a generator seeded by the file name and ``seed``, so cases are reproducible.
 
 The levels were set above the largest group any of those camera originals gave, so they are calibration data.
@@ -35,8 +36,9 @@ DATA = {"calibration": "camera originals of metadata-extractor-images in the cor
                       "region copied"}
 CAMERAS = Path("metadata") / "metadata-extractor" / "jpg"
 MISD = Path("tampering") / "misd"
-VARIANTS = [("copied region pasted elsewhere", 0.0, 1.0), ("copied region turned by 20 degrees", 20.0, 1.0),
-            ("copied region enlarged by 20 %", 0.0, 1.2)]
+VARIANTS = [("copied region pasted elsewhere", 0.0, 1.0, False), ("copied region turned by 20 degrees", 20.0, 1.0, False),
+            ("copied region enlarged by 20 %", 0.0, 1.2, False),
+            ("smooth region copied (no keypoints), saved at JPEG 90", 0.0, 1.0, True)]
 LOSSLESS_SIDE_PX = 1024
 LOSSLESS_VARIANTS = [("centre of the original, saved as PNG", 0, False),
                      ("textured region copied, saved as PNG", 1, False),
@@ -94,11 +96,12 @@ def copied_cases(originals: list[tuple[Path, str, np.ndarray]], cache: Path, see
     for path, where, pixels in originals:
         cases.append(EvalCase(path, 0, "camera original, as received", where, split))
         name_key = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
-        for index, (kind, angle, scale) in enumerate(VARIANTS):
+        for index, (kind, angle, scale, smooth) in enumerate(VARIANTS):
             rng = np.random.default_rng([seed, name_key, index])  # one per case: a cached file skips its draws
             # The key names the recipe: change it whenever paste_copy or the draws change, or stale files are reused.
             recipe = f"{kind}|{path.name}|{seed}|rng per case|side 0.12|JPEG {JPEG_QUALITY}"
-            target = cached_jpeg(cache, recipe, lambda: paste_copy(pixels, rng, angle_degrees=angle, scale=scale)[0])
+            target = cached_jpeg(cache, recipe, lambda: paste_copy(pixels, rng, angle_degrees=angle, scale=scale,
+                                                                   smooth=smooth)[0])
             cases.append(EvalCase(target, 1, kind, f"{kind}: {where}", split))
     return cases
 
