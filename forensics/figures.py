@@ -22,6 +22,9 @@ GREY_WEIGHT, COLOUR_WEIGHT = 0.45, 0.55  # shares of the greyed picture and of t
 MAP_GREY_LEVELS = 15
 MAP_COLOUR_LEVELS = 16
 _WHITE, _BLACK = MAP_GREY_LEVELS * MAP_COLOUR_LEVELS, MAP_GREY_LEVELS * MAP_COLOUR_LEVELS + 1
+# Photographs with outlines, boxes or arrows drawn on them are stored as JPEGs at this quality: as PNGs they took
+# about 1 MB each (a photograph's grain does not compress losslessly), as JPEGs about a tenth.
+PHOTO_JPEG_QUALITY = 90
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -38,6 +41,11 @@ def encode_jpeg(rgb: np.ndarray, quality: int) -> bytes:
     if not ok:  # pragma: no cover - OpenCV cannot fail on a uint8 RGB array
         raise RuntimeError("JPEG encoding failed")
     return jpeg.tobytes()
+
+
+def photo_figure(title: str, caption: str, rgb: np.ndarray) -> Figure:
+    """A figure of a photograph (with whatever was drawn on it), stored as a JPEG at PHOTO_JPEG_QUALITY."""
+    return Figure.from_bytes(title, caption, "image/jpeg", encode_jpeg(rgb, PHOTO_JPEG_QUALITY))
 
 
 def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:

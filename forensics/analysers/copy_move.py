@@ -13,7 +13,7 @@ from forensics.algorithms.block_copies import FEATURE_ORDERS, BlockCopy, find_bl
 from forensics.algorithms.copy_move import MAX_SIDE_PX, CopyMoveCluster, keypoint_pairs, transform_clusters
 from forensics.algorithms.exact_copies import ExactCopy, find_exact_copies
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
-from forensics.figures import encode_png, reduce
+from forensics.figures import photo_figure, reduce
 from forensics.media import Media
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
@@ -175,7 +175,7 @@ def _region_figure(image: np.ndarray, regions: list[tuple[np.ndarray, np.ndarray
             small = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
             contours, _ = cv2.findContours(small, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             cv2.drawContours(canvas, contours, -1, colour, max(2, int(3 * scale)), cv2.LINE_AA)
-    return Figure.from_bytes(title, caption, "image/png", encode_png(canvas))
+    return photo_figure(title, caption, canvas)
 
 
 def _exact_figure(image: np.ndarray, copies: list[ExactCopy]) -> Figure:
@@ -298,7 +298,7 @@ def _figure(image: np.ndarray, clusters: list[CopyMoveCluster]) -> Figure:
             cv2.polylines(canvas, [hull], True, colour, 2 * thickness, cv2.LINE_AA)
             for x, y in points:
                 cv2.circle(canvas, (int(x), int(y)), 2 * thickness, colour, -1, cv2.LINE_AA)
-    return Figure.from_bytes(
+    return photo_figure(
         "Copy-move: matched regions", "Keypoints of each group's source region (green outline) joined (yellow) to "
         "where the group's transform puts them (magenta outline). Source and copy cannot be told apart this way: "
-        "either region may be the original.", "image/png", encode_png(canvas))
+        "either region may be the original.", canvas)

@@ -16,7 +16,7 @@ from forensics.algorithms.face_boundary import (
 )
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
-from forensics.figures import bar_chart_figure, encode_png, heat_map_figure, reduce
+from forensics.figures import bar_chart_figure, heat_map_figure, photo_figure, reduce
 from forensics.media import Media
 from forensics.models import face_blend as blend_model
 from forensics.models import faces as face_models
@@ -101,8 +101,8 @@ def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Findin
         measurements=[Measurement("faces", len(faces))] + [
             Measurement(f"model: {info.name}", info.file, note=f"licence: {info.licence}" + (f"; SHA-256 {info.sha256}" if info.sha256 else ""))
             for info in models],
-        figures=[Figure.from_bytes("Faces found", "The image upright (EXIF orientation applied), with each face found "
-                                   "boxed and numbered.", "image/png", encode_png(reduce(overview)))] if faces else [],
+        figures=[photo_figure("Faces found", "The image upright (EXIF orientation applied), with each face found "
+                              "boxed and numbered.", reduce(overview))] if faces else [],
         limitations=["Faces turned more than about 30 degrees, covered, or smaller than about 40 pixels are missed.",
                      "The 68-point landmark model was trained on the iBUG 300-W data set (no commercial use)."],
     )
@@ -203,9 +203,9 @@ def _face_figures(number: int, image: np.ndarray, face: DetectedFace, regions: F
     high = max(1.0, float(np.percentile(local_noise, 98)))
     inside, outside = sector_noise_profile(image, regions, NOISE_SECTORS)
     return [
-        Figure.from_bytes(f"Face {number}: landmarks and bands", "The face with its 68 landmarks (red), the boundary "
-                          "the measures use (yellow: hull of the jaw line and brows) and the inner and outer bands "
-                          "(blue lines, 8 % of the face width either side).", "image/png", encode_png(reduce(overlay, 600))),
+        photo_figure(f"Face {number}: landmarks and bands", "The face with its 68 landmarks (red), the boundary "
+                     "the measures use (yellow: hull of the jaw line and brows) and the inner and outer bands "
+                     "(blue lines, 8 % of the face width either side).", reduce(overlay, 600)),
         heat_map_figure(f"Face {number}: local noise level", "Local noise estimate (Immerkær, grey levels, averaged over "
                         "a band width). A pasted face often stands out as a region of different noise whose edge follows "
                         "the boundary; texture (hair, beard, edges) is bright in any photo.", crop, local_noise, 0.0,

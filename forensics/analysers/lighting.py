@@ -30,7 +30,7 @@ from forensics.algorithms.lighting import (
 )
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
-from forensics.figures import encode_png, reduce
+from forensics.figures import encode_png, photo_figure, reduce
 from forensics.media import Media
 from forensics.models.faces import FRONTAL_RANGE, MAX_OUTSIDE_SHARE, MIN_FACE_PX, DetectedFace, faces_in, not_analysable_reason, tight_crop_reason
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
@@ -345,10 +345,9 @@ def _direction_overlay(small: np.ndarray, scale: float, lights: list[FaceLight])
                      max(1, thickness // 2), cv2.LINE_AA)
         cv2.arrowedLine(canvas, start, _arrow_end(centre, item.inner_face.azimuth_degrees, length), colour, thickness,
                         cv2.LINE_AA, tipLength=0.2)
-    return Figure.from_bytes(
+    return photo_figure(
         "Light direction per face", "Towards the light, per face: from the face surface (red arrow, thin lines its 95 % "
-        "interval; grey when undetermined) and from the jaw line (short yellow arrow, along the yellow contour).",
-        "image/png", encode_png(canvas))
+        "interval; grey when undetermined) and from the jaw line (short yellow arrow, along the yellow contour).", canvas)
 
 
 def _polar_plot(lights: list[FaceLight]) -> Figure:
@@ -384,10 +383,10 @@ def _regions_figure(image: np.ndarray, item: FaceLight) -> Figure:
     tint = crop.copy()
     tint[item.inner_face_mask] = 0.55 * tint[item.inner_face_mask] + 0.45 * np.array([40, 90, 255])
     tint[item.forehead_mask] = 0.55 * tint[item.forehead_mask] + 0.45 * np.array([40, 220, 60])
-    return Figure.from_bytes(
+    return photo_figure(
         f"Face {item.number}: regions compared", "The inner face's skin (blue) and the forehead skin (green) whose "
         "light is compared; eyes, brows, nose and lips are left out, and forehead pixels whose colour is not the "
-        "face's (hair, hat, background).", "image/png", encode_png(reduce(np.hstack([crop, tint]).astype(np.uint8), 700)))
+        "face's (hair, hat, background).", reduce(np.hstack([crop, tint]).astype(np.uint8), 700))
 
 
 def _colour_map(small: np.ndarray, scale: float, sums: np.ndarray, counts: np.ndarray, lights: list[FaceLight]) -> Figure:
@@ -402,7 +401,7 @@ def _colour_map(small: np.ndarray, scale: float, sums: np.ndarray, counts: np.nd
     for item in lights:
         x0, y0, x1, y1 = (int(round(v * scale)) for v in item.face.box)
         cv2.rectangle(chart, (x0, y0), (x1, y1), (255, 255, 255), 2)
-    return Figure.from_bytes(
+    return photo_figure(
         "Illuminant colour map", f"The light's colour estimated per {block}-pixel block (grey-edge), shown at equal "
         "brightness; faces boxed. Regions lit by another light stand out as a differently tinted area; textureless "
-        "blocks (sky, walls) are black or noisy.", "image/png", encode_png(np.hstack([small, chart])))
+        "blocks (sky, walls) are black or noisy.", np.hstack([small, chart]))

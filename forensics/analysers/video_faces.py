@@ -19,7 +19,7 @@ from forensics.algorithms.face_tracks import box_iou, count_blinks, eye_aspect_r
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
-from forensics.figures import encode_png, heat_map_figure, time_plot_figure
+from forensics.figures import heat_map_figure, photo_figure, time_plot_figure
 from forensics.media import Media
 from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
 from forensics.models.face_blend import (
@@ -38,7 +38,7 @@ from forensics.models.face_blend import (
 )
 from forensics.models.face_calibration import BAND_FRACTION, BOUNDARY_REFERENCES, calibration_component, face_features, load_calibration
 from forensics.models.faces import FRONTAL_RANGE, MIN_FACE_PX, FaceModel, ModelsMissing, default_face_model, not_analysable_reason
-from forensics.results import Figure, Finding, Measurement, Proposition, Strength
+from forensics.results import Finding, Measurement, Proposition, Strength
 
 MAX_RATE = 10.0  # samples per second: eye closures (100-400 ms) need about this
 SCORE_EVERY_S = 0.25  # the boundary measures (~40 ms for a 500-px face) run at most 4 times a second per face
@@ -329,10 +329,9 @@ class VideoFacesAnalyser(Analyser):
 def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Finding:
     figures = []
     if followed.contact:
-        figures.append(Figure.from_bytes(
+        figures.append(photo_figure(
             "Sampled frames", "Frames spread over the video, each face boxed and numbered by track; the box colour is "
-            "that frame's score (green low, red high, grey not measurable).", "image/png",
-            encode_png(_contact_sheet(followed.contact))))
+            "that frame's score (green low, red high, grey not measurable).", _contact_sheet(followed.contact)))
     scored = [t for t in followed.tracks if len(t.scores)]
     if scored:
         colours = [(200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 60, 160), (220, 140, 0)]

@@ -41,7 +41,7 @@ def test_a_turned_copy_is_reported_with_its_regions_transform_and_figure(tmp_pat
     assert abs(abs(values["group 1: rotation"]) - 20) < 3
     assert len(values["group 1: source region"]) == 4
     assert "copied onto another place" in finding.explanation
-    assert len(finding.figures) == 1 and finding.figures[0].media_type == "image/png"
+    assert len(finding.figures) == 1 and finding.figures[0].media_type == "image/jpeg"  # a photograph with outlines
 
 
 def test_an_untouched_photo_has_no_region_matched_block_by_block(tmp_path):
