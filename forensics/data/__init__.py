@@ -21,6 +21,11 @@ def read_table(path: Path) -> dict | None:
         return None
 
 
+def evaluation_data_sets() -> list[dict]:
+    """The data sets the shipped error rates were measured on (name, what, source, licence), for Appendix E."""
+    return (read_table(shipped_file("evaluation_data.json")) or {}).get("data_sets", [])
+
+
 def shipped_error_rates() -> dict:
     """The error rates measured by the last shipped evaluation (``forensics eval --ship``); empty if none was."""
     return read_table(shipped_file("error_rates.json")) or {}

@@ -41,7 +41,8 @@ COLLECTIONS = (
                "CC BY-SA 4.0 (see the corpus README)", "part of the development corpus",
                exclude=("tests", "invalid", "corrupted.jpg")),
     Collection("pillow", "corpus", ("metadata/pillow",),
-               "Pillow's test images (corpus folder metadata/pillow)", "MIT-CMU (HPND)", "part of the development corpus"),
+               "Pillow's test images: PyPI pillow 13.0.0 sdist, Tests/images/ (corpus folder metadata/pillow)",
+               "MIT-CMU (HPND)", "part of the development corpus"),
     Collection("CartridgeOCR", "data", ("CartridgeOCR/imagesForTesting/deviceComparison",),
                "github.com/Tech4Tracing/CartridgeOCR, commit a93185a9ff5d, imagesForTesting/deviceComparison/ "
                "(Google Pixel 5 and Apple iPhone 11 photos; a picture received through WhatsApp)",
@@ -120,7 +121,8 @@ COLLECTIONS = (
 
 CALIBRATION = Collection(
     "metadata-extractor", "corpus", ("metadata/metadata-extractor/jpg",),
-    "github.com/drewnoakes/metadata-extractor-images, the files copied into the corpus (metadata/metadata-extractor)",
+    "github.com/drewnoakes/metadata-extractor-images, commit 4beba6404878, jpg/: the files copied into the corpus "
+    "(metadata/metadata-extractor)",
     "Apache-2.0 (see the corpus README)", "part of the development corpus")
 # Cases made from the calibration folder are not compared with its own originals (``EvalCase.held_out``).
 CALIBRATION_HELD_OUT = (CALIBRATION.name,)

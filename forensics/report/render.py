@@ -30,6 +30,7 @@ from weasyprint.urls import URLFetcher
 
 from forensics import __version__
 from forensics.case.custody import Event
+from forensics.data import evaluation_data_sets
 from forensics.results import Proposition, ResultsDocument, Status, Strength, TrainedComponent
 
 STRENGTH_WORDS = {
@@ -291,6 +292,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "propositions": [(p.value, *PROPOSITION_WORDS[p]) for p in Proposition],
         "trained_components": trained_components(document),
         "error_rates": report.error_rates,
+        "data_sets": evaluation_data_sets(),
         "levels_used": {name: [s.value for s in Strength if s in used and s is not Strength.NONE]
                         for name, used in levels_used.items()},
         "meta": report.case_meta,

@@ -66,3 +66,18 @@ def test_the_shipped_camera_encoder_table_is_what_the_builder_makes_of_the_corpu
     corpus_sources = {"metadata-extractor", "exif-samples", "pillow"}
     assert [r for r in rebuilt if r["source"] in corpus_sources] == [r for r in shipped if r["source"] in corpus_sources]
     assert len({r["camera"] for r in shipped}) >= 30
+
+
+def test_the_shipped_list_of_data_sets_is_what_the_collections_say():
+    import json
+
+    from forensics.evaluation.collections import CALIBRATION, COLLECTIONS
+    from forensics.evaluation.data_sets import OUTPUT, build
+
+    assert json.loads(OUTPUT.read_text(encoding="utf-8")) == build()  # rebuilt: python -m forensics.evaluation.data_sets
+    listed = {d["name"]: d for d in build()["data_sets"]}
+    for collection in (CALIBRATION, *COLLECTIONS):
+        assert listed[collection.name]["licence"] == collection.licence
+        # A court needs a version: a commit or a package version, never a folder on the examiner's machine.
+        assert "commit" in listed[collection.name]["source"] or "PyPI" in listed[collection.name]["source"]
+    assert all(d["licence"] and d["source"] and "shared/corpus" not in d["source"] for d in listed.values())

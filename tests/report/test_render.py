@@ -174,3 +174,17 @@ def test_the_summary_says_once_and_in_words_what_could_not_be_examined(tmp_path,
     # photo are no gap and are not listed.
     assert text.count("Not examined: Demosaicing (colour filter array) traces") == 1
     assert "Not examined: Video" not in text and "Not examined: Faces in the video" not in text
+
+
+def test_the_data_sets_behind_the_rates_are_named_with_source_and_licence(tmp_path, jpeg_file):
+    from dataclasses import replace
+
+    from forensics.data import evaluation_data_sets, shipped_error_rates
+
+    with analysed_case(tmp_path, jpeg_file) as case:
+        text = pdf_text(render_pdf(replace(report_input(case), error_rates=shipped_error_rates()))).replace("\n", " ")
+    assert "Appendix E. Data sets the error rates were measured on" in text
+    assert "listed with its source and licence in Appendix E" in text  # section 7 points there
+    misd = next(d for d in evaluation_data_sets() if d["name"].startswith("MISD"))
+    assert "commit 28ba8d5bc34f" in text and misd["licence"] in text
+    assert "shared/corpus" not in text  # a folder on our machine means nothing to a court
