@@ -30,10 +30,10 @@ import numpy as np
 FEATURE_ORDERS = ((0, 0), (0, 1), (1, 0), (0, 2), (1, 1), (2, 0))
 SORT_STEP = 2.0  # quantisation step of the features for the initial sort (grey levels x block side)
 SORT_NEIGHBOURS = 4  # neighbours on each side in sorted order offered as a block's first match
-DETAIL_SIGMAS = (1.0, 3.0)
+DETAIL_SIGMAS = (1.0, 3.0)  # the band-pass residual: Gaussian blur at the first minus at the second (pixels)
 # A region whose features lie within this factor of their distance to the copy also one shift further (or one
 # before) is a periodic pattern.
-REPEAT_FACTOR = 3.0  # the band-pass residual: Gaussian blur at the first minus at the second (pixels)
+REPEAT_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def find_block_copies(grey: np.ndarray, block_px: int = 12, min_shift_px: int = 
     if exclude_grid:
         coherent &= ~((dy % 8 == 0) & (dx % 8 == 0))
     coherent = cv2.morphologyEx(coherent.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(coherent, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(coherent, connectivity=8)
     residual = detail_residual(grey)
     centre = block_px // 2
     copies = []

@@ -203,7 +203,6 @@ def _blocks_finding(image: np.ndarray, copies: list[BlockCopy], searched: tuple[
                         note="of the fine texture between the two regions: 1 = the same grain"),
             Measurement(f"region {number}: blocks of the copy pointing back", round(copy.symmetry, 3)),
         ]
-    shown = [copy for copy in copies if copy.correlation >= BLOCK_MIN_CORRELATION]
     if largest is None:
         explanation = ("No region of the picture matches another place of it block by block. Flat areas (blocks with "
                        f"less than {BLOCK_MIN_DETAIL:g} grey level of fine detail) cannot be compared this way.")
@@ -227,10 +226,10 @@ def _blocks_finding(image: np.ndarray, copies: list[BlockCopy], searched: tuple[
                 "by the region's share of the picture (" + ", ".join(f"{level.value} {100 * share:g} %" for share, level
                                                                      in reversed(BLOCK_LEVELS)) + ")"),
         reference=BLOCK_REFERENCE, measurements=measurements,
-        figures=[_region_figure(image, [(c.source, c.copy) for c in shown], "Regions copied, matched block by block",
+        figures=[_region_figure(image, [(c.source, c.copy) for c in copies], "Regions copied, matched block by block",
                                 "Each region whose blocks match another place outlined where it is (green) and where it "
                                 "matches (magenta). Either may be the original.")]
-        if shown and strength is not Strength.NONE else [],
+        if strength is not Strength.NONE else [],
         limitations=[f"Copies smaller than about {100 * BLOCK_LEVELS[-1][0]:g} % of the picture, turned, scaled or "
                      "blurred copies, and copies of flat areas are not found this way (the keypoint method finds turned "
                      "and scaled copies of textured regions).",
