@@ -1,3 +1,4 @@
 from forensics.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process started by multiprocessing's "spawn" imports this module
+    raise SystemExit(main())

@@ -451,7 +451,7 @@ def _parser() -> argparse.ArgumentParser:
                                 help="time every stage on a 12 MP JPEG, four faces at 12 MP, a 1 MP PNG and a 10 s 1080p video")
     bench.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="takes the 12 MP JPEG from here when present")
     bench.add_argument("--repeats", type=int, default=5, help="runs per stage; medians are printed")
-    bench.add_argument("--batch", type=int, default=16, help="files in the throughput test")
+    bench.add_argument("--batch", type=int, default=100, help="camera JPEGs in the throughput test")
     bench.add_argument("--quick", action="store_true", help="small inputs and one repeat (a smoke test)")
     bench.set_defaults(handler=_bench)
 

@@ -55,6 +55,20 @@ def requantisation_error(dequantised: np.ndarray, table: np.ndarray) -> np.ndarr
     return ((dequantised - table * np.rint(dequantised / table)) ** 2).sum(axis=1) / 64
 
 
+_CHUNK_BLOCKS = 65536  # blocks at a time: each temporary is then 17 MB, whatever the picture's size
+
+
+def stored_requantisation_error(stored: np.ndarray, table: np.ndarray, new_table: np.ndarray) -> np.ndarray:
+    """``requantisation_error`` per block of the quantised coefficients ``stored`` (..., 8, 8) once dequantised with
+    ``table`` (8x8), re-quantised with ``new_table`` (64,); flat, in block order. Computed in chunks, so that a
+    50 MP picture does not need several full-size float copies at once (the values are the same)."""
+    flat = stored.reshape(-1, 64)
+    steps = table.ravel()[None, :]
+    chunks = [requantisation_error((flat[start:start + _CHUNK_BLOCKS] * steps).astype(np.float32), new_table)
+              for start in range(0, flat.shape[0], _CHUNK_BLOCKS)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+
 def ghost_curve(stored: np.ndarray, table: np.ndarray, last_quality: int | None) -> GhostCurve:
     """The difference curve over ``QUALITIES`` for quantised luma coefficients ``stored`` (by, bx, 8, 8).
 
@@ -85,8 +99,7 @@ def ghost_dip_map(stored: np.ndarray, table: np.ndarray, quality: int) -> np.nda
 
     Blocks with no non-zero coefficient get 0 (flat areas carry no evidence).
     """
-    flat = (stored.reshape(-1, 64) * table.ravel()[None, :]).astype(np.float32)
-    errors = [requantisation_error(flat, ijg_table(ANNEX_K_LUMINANCE, q).ravel().astype(np.float32))
+    errors = [stored_requantisation_error(stored, table, ijg_table(ANNEX_K_LUMINANCE, q).ravel().astype(np.float32))
               for q in (quality - 3, quality, quality + 3)]
     neighbours = (errors[0] + errors[2]) / 2
     dip = np.where(neighbours > 0, 1 - errors[1] / np.maximum(neighbours, 1e-9), 0.0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
+from scipy.special import bdtrc
 
 from forensics.algorithms.dct import sliding_dct
 
@@ -75,6 +75,13 @@ def central_window(plane: np.ndarray, side: int = WINDOW_PX) -> np.ndarray:
 MIN_SIDE_PX = 32  # the sliding 8x8 search needs room for every block that covers a pixel, several times over
 
 
+def _log10_binomial_tail(votes, voters):
+    """log10 P(X >= votes) for X ~ Binomial(voters, 1/64): the chance that a grid wins so many votes by luck.
+    (scipy.special's survival function rather than scipy.stats, whose import alone takes half a second.)"""
+    with np.errstate(divide="ignore"):
+        return np.log10(bdtrc(np.asarray(votes) - 1, voters, 1 / 64))
+
+
 def detect_grid(luma: np.ndarray) -> GridDetection:
     """The JPEG grid origin of ``luma`` (float32 0..255; position (0, 0) is an origin of the candidate grids).
 
@@ -108,7 +115,7 @@ def detect_grid(luma: np.ndarray) -> GridDetection:
     order = np.argsort(tally)[::-1]
     first, second = int(order[0]), int(order[1])
     independent_voters, independent_votes = voters // 64, int(tally[first]) // 64
-    log10_nfa = (np.log10(64) + binom.logsf(independent_votes - 1, independent_voters, 1 / 64) / np.log(10)
+    log10_nfa = (np.log10(64) + _log10_binomial_tail(independent_votes, independent_voters)
                  if independent_voters else 0.0)
     return GridDetection(
         origin=(first % 8, first // 8), votes=int(tally[first]), voters=voters, log10_nfa=float(log10_nfa),
@@ -146,7 +153,7 @@ def local_grids(detection: GridDetection, tile: int = TILE_PX) -> LocalGrids:
     # One independent vote per 8x8 block, as for the whole image (module docstring).
     voters, votes_for_best = total // 64, np.take_along_axis(tally, best[..., None], -1)[..., 0] // 64
     tests = max(rows * columns, 1) * 63
-    log10_nfa = np.where(voters > 0, np.log10(tests) + binom.logsf(votes_for_best - 1, voters, 1 / 64) / np.log(10), 0.0)
+    log10_nfa = np.where(voters > 0, np.log10(tests) + _log10_binomial_tail(votes_for_best, voters), 0.0)
     return LocalGrids(
         winner=np.where(total > 0, best, -1).astype(np.int16),
         global_share=np.where(total > 0, tally[..., global_index] / np.maximum(total, 1), 0.0),

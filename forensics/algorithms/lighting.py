@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.interpolate import splev, splprep
 
 SATURATED = 0.95  # linear luminance above which a sample is clipped or specular
 BLACK = 0.005  # linear luminance below which a sample is in shadow or below the noise
@@ -56,6 +55,9 @@ def smooth_contour(points: np.ndarray, samples: int = 60, smoothing: float = 0.1
     per point, pixels squared: more smoothing also cuts the curve inwards where it bends, and near an
     occluding contour the shading changes fast with depth, so a sub-pixel inward shift is a false shading
     trend (0.5 px² per point moved a 17-point arc of radius 80 px inwards by 0.8 px and faked a light)."""
+    # Imported here: scipy.interpolate takes 0.2 s to import and most pictures have no face to fit.
+    from scipy.interpolate import splev, splprep
+
     points = np.asarray(points, float)
     tck, _ = splprep([points[:, 0], points[:, 1]], s=smoothing * len(points), k=min(3, len(points) - 1))
     parameter = np.linspace(0, 1, samples)

@@ -9,13 +9,16 @@ applicable analysers on one shared ``Media``, and isolates failures: an analyser
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import numbers
 import os
 import pkgutil
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, ClassVar
@@ -66,6 +69,9 @@ class Analyser:
     kinds: ClassVar[frozenset[str]]  # subset of {"image", "video"}
     description: ClassVar[str]
     title: ClassVar[str] = ""  # what a reader calls it in the report's summary ("Compression history")
+    # Needs several hundred MB of working memory on a large picture (whole-image coefficient arrays, a scale
+    # space): two such analysers never run at the same time on pictures over ONE_HEAVY_ABOVE_MEGAPIXELS.
+    memory_heavy: ClassVar[bool] = False
 
     def parameters(self) -> dict[str, Any]:
         """The parameters that change this analyser's output, JSON-serialisable (recorded in results and the
@@ -166,44 +172,92 @@ def _fingerprint(path: str, data: bytes | None) -> tuple:
     return info.st_size, info.st_mtime_ns, digest
 
 
+# On pictures larger than this, memory-heavy analysers run one at a time (the others still run beside them): two
+# at once (SIFT's scale space, about 0.4 GB whatever the picture's size; the JPEG coefficient read, 0.4 GB at
+# 50 MP) would take the process over 1 GB.
+ONE_HEAVY_ABOVE_MEGAPIXELS = 24
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's or a batch job's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def run_analysers(
     media: Media,
     context: AnalysisContext,
     analysers: list[type[Analyser]] | None = None,
     on_timing: Callable[[Timing], None] | None = None,
+    threads: int | None = None,
 ) -> list[AnalyserResult]:
-    """Run ``analysers`` (default: every registered one, by name) on one decoded ``media``.
+    """Run ``analysers`` (default: every registered one, by name) on one decoded ``media``; results in that order.
 
-    An analyser whose ``kinds`` exclude the media, or that raises NotApplicable, gives a ``not_applicable``
-    result with the reason; one that raises anything else gives a ``failed`` result, and the others still run.
-    Raises EvidenceModified if the evidence file changed during an analyser (a bug: the run must stop)."""
-    results = []
+    The analysers run side by side on ``threads`` threads (default: one per available core): much of their work
+    is in numpy and OpenCV, which release Python's lock, and they share the decoded media read-only. The results
+    do not depend on the number of threads. On pictures over ONE_HEAVY_ABOVE_MEGAPIXELS, ``memory_heavy``
+    analysers take turns. An analyser whose ``kinds`` exclude the media, or that raises NotApplicable, gives a
+    ``not_applicable`` result with the reason; one that raises anything else gives a ``failed`` result, and the
+    others still run. The evidence file is checked after each analyser ends; raises EvidenceModified if it changed
+    (a bug: the run must stop), naming the analysers that were running."""
+    chosen = analysers if analysers is not None else discover()
     reference = hashlib.sha256(media.data).digest() if media.data is not None else None
     expected = _fingerprint(media.path, media.data)  # what the file must still be after every analyser
-    for cls in analysers if analysers is not None else discover():
-        analyser = cls()
-        parameters = recorded_parameters(cls)
-        if media.kind not in cls.kinds:
-            results.append(AnalyserResult(
+    results: dict[str, AnalyserResult] = {}
+    applicable = []
+    for cls in chosen:
+        if media.kind in cls.kinds:
+            applicable.append(cls)
+        else:
+            results[cls.name] = AnalyserResult(
                 cls.name, cls.version, Status.NOT_APPLICABLE, reason=f"applies to {', '.join(sorted(cls.kinds))} only",
-                parameters=parameters,
-            ))
-            continue
-        started = time.perf_counter()
-        try:
-            output = analyser.analyse(media, context)
-            result = AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
-                                    findings=output.findings, warnings=output.warnings,
-                                    appendix=output.appendix, trained_components=output.trained_components)
-        except NotApplicable as reason:
-            result = AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)
-        except Exception as error:  # isolation: one analyser's bug must not lose the others' results
-            result = AnalyserResult(cls.name, cls.version, Status.FAILED,
-                                    reason=f"{type(error).__name__}: {error}"[:500], parameters=parameters)
-        if on_timing:
-            on_timing(Timing(cls.name, time.perf_counter() - started))
-        after = _fingerprint(media.path, media.data)
-        if after != expected or (reference is not None and after[2] not in (None, reference)):
-            raise EvidenceModified(f"analyser {cls.name} {cls.version} modified the evidence file {media.path}")
-        results.append(result)
-    return results
+                parameters=recorded_parameters(cls))
+    running: set[str] = set()  # started and not yet found to have left the file as it was
+    lock = threading.Lock()
+    megapixels = (media.width or 0) * (media.height or 0) / 1e6  # of one frame, for a video
+    heavy_turn = threading.Lock() if megapixels > ONE_HEAVY_ABOVE_MEGAPIXELS else contextlib.nullcontext()
+
+    def run_one(cls: type[Analyser]) -> tuple[AnalyserResult, float]:
+        with heavy_turn if cls.memory_heavy else contextlib.nullcontext():
+            with lock:
+                running.add(cls.name)
+            started = time.perf_counter()
+            return _analyse(cls, media, context), time.perf_counter() - started
+
+    # The first heavy analyser, then the light ones, then the other heavy ones: while a heavy one waits for its
+    # turn, the light ones keep the other threads busy.
+    heavy = [cls for cls in applicable if cls.memory_heavy]
+    order = heavy[:1] + [cls for cls in applicable if not cls.memory_heavy] + heavy[1:]
+    with ThreadPoolExecutor(max(1, threads or available_cores()), thread_name_prefix="analyser") as pool:
+        pending = {pool.submit(run_one, cls): cls for cls in order}
+        for future in as_completed(pending):
+            cls = pending[future]
+            result, seconds = future.result()
+            if on_timing:
+                on_timing(Timing(cls.name, seconds))
+            with lock:
+                suspects = sorted(running)
+                after = _fingerprint(media.path, media.data)
+                if after != expected or (reference is not None and after[2] not in (None, reference)):
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise EvidenceModified(f"analyser {' or '.join(suspects)} modified the evidence file {media.path} "
+                                           f"({cls.name} {cls.version} had just ended)")
+                running.discard(cls.name)
+            results[cls.name] = result
+    return [results[cls.name] for cls in chosen]
+
+
+def _analyse(cls: type[Analyser], media: Media, context: AnalysisContext) -> AnalyserResult:
+    parameters = recorded_parameters(cls)
+    try:
+        output = cls().analyse(media, context)
+        return AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
+                              findings=output.findings, warnings=output.warnings,
+                              appendix=output.appendix, trained_components=output.trained_components)
+    except NotApplicable as reason:
+        return AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)
+    except Exception as error:  # isolation: one analyser's bug must not lose the others' results
+        return AnalyserResult(cls.name, cls.version, Status.FAILED,
+                              reason=f"{type(error).__name__}: {error}"[:500], parameters=parameters)

@@ -7,7 +7,7 @@ import numpy as np
 
 from forensics.algorithms.dct import luminance
 from forensics.algorithms.double_jpeg import AC_MODES, HISTOGRAM_RANGE, analyse_double_jpeg
-from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, requantisation_error
+from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, stored_requantisation_error
 from forensics.algorithms.jpeg_grid import TILE_PX, WINDOW_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
@@ -59,6 +59,7 @@ class CompressionAnalyser(Analyser):
     title = "Compression history"
     version = "0.3.1"
     kinds = frozenset({"image"})
+    memory_heavy = True  # the whole image's DCT coefficients, read at once
     description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
                    "JPEG grid alignment, error-level map.")
 
@@ -424,9 +425,8 @@ def _ranges(values: list[int]) -> str:
 
 def ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np.ndarray) -> Finding:
     """The error-level map (a visual aid, never scored); public so that `forensics bench` can time it alone."""
-    dequantised = (blocks.reshape(-1, 64) * table.ravel()[None, :]).astype(np.float32)
     ela_table = ijg_table(ANNEX_K_LUMINANCE, ELA_QUALITY).ravel().astype(np.float32)
-    level = np.sqrt(requantisation_error(dequantised, ela_table)).reshape(blocks.shape[:2])
+    level = np.sqrt(stored_requantisation_error(blocks, table, ela_table)).reshape(blocks.shape[:2])
     shown = level[: (media.pixels.shape[0] + 7) // 8, : (media.pixels.shape[1] + 7) // 8]
     figure = heat_map_figure(
         "Error level analysis (visual aid only)",

@@ -86,6 +86,7 @@ class CopyMoveAnalyser(Analyser):
     title = "Regions copied within the picture"
     version = "0.3.0"
     kinds = frozenset({"image"})
+    memory_heavy = True  # SIFT's scale space: about 0.4 GB whatever the picture's size
     description = ("Regions of the picture copied elsewhere in it: matched SIFT keypoints agreeing on one transform; "
                    "blocks matched by their lowest frequencies (smooth regions too); in lossless pictures, regions "
                    "repeated pixel for pixel.")

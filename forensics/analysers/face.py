@@ -82,7 +82,7 @@ def _measured(findings: list[Finding], name: str) -> bool:
 
 
 def _faces_found(faces: list[DetectedFace], models, image: np.ndarray) -> Finding:
-    overview = image.copy()
+    overview = image.copy() if faces else image  # drawn on only when there is a face to box
     for number, face in enumerate(faces, start=1):
         x0, y0, x1, y1 = face.box
         thickness = max(2, image.shape[1] // 400)

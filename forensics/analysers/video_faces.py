@@ -21,7 +21,7 @@ from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, 
 from forensics.data import read_table, shipped_file
 from forensics.figures import heat_map_figure, photo_figure, time_plot_figure
 from forensics.media import Media
-from forensics.media.video import VideoFrame, VideoUnreadable, sample_frames, stream_facts
+from forensics.media.video import VideoFrame, VideoUnreadable, decoded_ahead, sample_frames, stream_facts
 from forensics.models.face_blend import (
     BLEND_METHOD,
     BLEND_REFERENCES,
@@ -306,7 +306,7 @@ class VideoFacesAnalyser(Analyser):
         calibration = load_calibration()
         detector = blend_detector()
         try:
-            followed = follow_faces(sample_frames(media.path, every_s, MAX_SAMPLES),
+            followed = follow_faces(decoded_ahead(sample_frames(media.path, every_s, MAX_SAMPLES)),
                                     model, calibration, every_s, contact_times, context.progress, duration, detector)
         except VideoUnreadable as error:
             raise NotApplicable(str(error)) from None

@@ -20,7 +20,7 @@ class CoefficientsUnavailable(Exception):
 
 @dataclass(frozen=True)
 class JpegCoefficients:
-    luma_blocks: np.ndarray  # (blocks_y, blocks_x, 8, 8) quantised luminance coefficients, contiguous
+    luma_blocks: np.ndarray  # (blocks_y, blocks_x, 8, 8) int16 quantised luminance coefficients, contiguous
     restart_interval: int
     ac_huffman_bits: list[int] | None  # BITS[1..16] of the first AC Huffman table
     warnings: tuple[str, ...]  # what libjpeg said about the file while reading it
@@ -56,7 +56,9 @@ def read_coefficients(path: str, decoded_shape: tuple[int, int]) -> JpegCoeffici
             stored = jpegio.read(path)
     except Exception as error:
         raise CoefficientsUnavailable(f"the DCT coefficients cannot be read ({str(error)[:120]})") from None
-    blocks = np.ascontiguousarray(coefficient_blocks(stored.coef_arrays[0]))  # one copy; later reshapes are views
+    # One copy (later reshapes are views), in libjpeg's own coefficient type (JCOEF, 16 bits): half the memory of
+    # jpegio's int32, with every value kept.
+    blocks = np.ascontiguousarray(coefficient_blocks(stored.coef_arrays[0]), dtype=np.int16)
     if blocks.shape[0] * 8 < decoded_shape[0] - 7 or blocks.shape[1] * 8 < decoded_shape[1] - 7:
         raise CoefficientsUnavailable("the DCT coefficients read do not cover the decoded image (a malformed or "
                                       "multi-frame file)")

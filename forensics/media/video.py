@@ -8,7 +8,9 @@ does not flood the terminal (the damage shows as a short trace or fewer frames, 
 
 from __future__ import annotations
 
+import queue
 import struct
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -142,6 +144,52 @@ def sample_frames(path: str, every_s: float, max_frames: int) -> Iterator[VideoF
             return
     finally:
         container.close()
+
+
+def decoded_ahead(frames: Iterator[VideoFrame], depth: int = 4) -> Iterator[VideoFrame]:
+    """``frames`` as they are, decoded on a second thread up to ``depth`` frames ahead of the caller: FFmpeg decodes
+    and converts outside Python's lock, so the next frames are ready while the caller analyses this one. An
+    exception raised while decoding is raised here; a caller that stops early stops the decoding too."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def offer(item) -> bool:
+        """Put ``item`` in the queue unless the caller has stopped (then it would wait for ever)."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if not offer((frame, None)):
+                    return
+            offer((done, None))
+        except BaseException as error:  # handed to the caller, which raises it in its own thread
+            offer((done, error))
+        finally:
+            close = getattr(frames, "close", None)
+            if close:
+                close()
+
+    worker = threading.Thread(target=produce, name="decoder", daemon=True)
+    worker.start()
+    try:
+        while True:
+            frame, error = ready.get()
+            if frame is done:
+                if error is not None:
+                    raise error
+                return
+            yield frame
+    finally:
+        stop.set()
+        worker.join()
 
 
 def upright_pixels(frame) -> np.ndarray:

@@ -11,9 +11,10 @@ the ``FaceModel`` protocol so another can replace it.
 from __future__ import annotations
 
 import importlib.util
+import threading
 import weakref
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -71,15 +72,19 @@ def _model_folder() -> Path:
 
 
 class DlibFaces:
+    """Thread-safe: analysers running side by side share one instance, and the first to ask about an image
+    detects while the others wait for its answer."""
+
     def __init__(self) -> None:
         import dlib
 
-        predictor_file = _model_folder() / "shape_predictor_68_face_landmarks.dat"
-        if not predictor_file.is_file():
-            raise ModelsMissing(f"{predictor_file.name} is missing from face-recognition-models")
+        self._predictor_file = _model_folder() / "shape_predictor_68_face_landmarks.dat"
+        if not self._predictor_file.is_file():
+            raise ModelsMissing(f"{self._predictor_file.name} is missing from face-recognition-models")
         self._detector = dlib.get_frontal_face_detector()
-        self._predictor = dlib.shape_predictor(str(predictor_file))
+        self._load_predictor = dlib.shape_predictor
         self._rectangle = dlib.rectangle
+        self._lock = threading.Lock()
         self._last: tuple[Callable[[], object], list[DetectedFace]] = (lambda: None, [])
         self.models = [
             TrainedComponent(f"dlib {dlib.__version__} HOG frontal face detector",
@@ -89,18 +94,24 @@ class DlibFaces:
             TrainedComponent("dlib 68-point shape predictor (face-recognition-models 0.3.0)",
                              "face landmarks: ensemble of regression trees (Kazemi & Sullivan 2014)",
                              "the iBUG 300-W data set", "the model: no commercial use (iBUG 300-W licence)",
-                             predictor_file.name, file_sha256(predictor_file)),
+                             self._predictor_file.name, file_sha256(self._predictor_file)),
         ]
+
+    @cached_property
+    def _predictor(self):
+        # Loaded on first use (0.4 s for the 100 MB model): most pictures have no face to put landmarks on.
+        return self._load_predictor(str(self._predictor_file))
 
     def find(self, rgb: np.ndarray) -> list[DetectedFace]:
         """Faces in ``rgb``; the answer for the last array object asked about is remembered, so that analysers
         sharing one decoded image (``Media.upright_pixels``) detect once. Callers must not modify the array."""
-        last_image, last_faces = self._last
-        if last_image() is rgb:
-            return list(last_faces)
-        faces = self._detect(rgb)
-        self._last = (weakref.ref(rgb), faces)
-        return list(faces)
+        with self._lock:
+            last_image, last_faces = self._last
+            if last_image() is rgb:
+                return list(last_faces)
+            faces = self._detect(rgb)
+            self._last = (weakref.ref(rgb), faces)
+            return list(faces)
 
     def _detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
@@ -127,9 +138,18 @@ class DlibFaces:
         return np.array([[shape.part(i).x, shape.part(i).y] for i in range(68)], dtype=np.float64)
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def default_face_model() -> FaceModel:
-    """The process-wide face model (loading the 68-point predictor takes about a second)."""
+    """The process-wide face model, loaded once even when analysers running side by side ask at the same time
+    (two models would each detect the faces of the same picture)."""
+    with _LOADING:
+        return _process_face_model()
+
+
+@lru_cache(maxsize=1)
+def _process_face_model() -> FaceModel:
     return DlibFaces()
 
 

@@ -274,3 +274,41 @@ def test_tiny_images_get_no_grid_map_and_no_error(tmp_path):
 def test_the_encoder_a_camera_would_not_use_supports_processing(tmp_path, options, level):
     structure = findings(jpeg(photo(), 90, **options), tmp_path)["compression.structure"]
     assert (structure.strength.value, structure.proposition.value) == (level, "processing")
+
+
+def test_shared_coefficients_are_libjpegs_own_16_bit_values(tmp_path):
+    """The shared copy keeps every coefficient libjpeg stored (JCOEF is 16 bits), in half of jpegio's memory."""
+    from forensics.media.jpeg_coefficients import read_coefficients
+
+    path = tmp_path / "x.jpg"
+    path.write_bytes(jpeg(photo(), 100))  # quality 100: the largest coefficients a photo gives
+    shared = read_coefficients(str(path), (512, 512)).luma_blocks
+    reference = coefficient_blocks(jpegio.read(str(path)).coef_arrays[0])
+    assert shared.dtype == np.int16 and shared.flags.c_contiguous
+    assert np.array_equal(shared, reference) and np.abs(reference).max() > 255
+
+
+def test_requantisation_in_chunks_equals_the_whole_image_at_once(tmp_path, monkeypatch):
+    from forensics.algorithms import jpeg_ghost
+    from forensics.algorithms.jpeg_ghost import requantisation_error, stored_requantisation_error
+
+    path = tmp_path / "x.jpg"
+    path.write_bytes(jpeg(photo(), 80))
+    stored = jpegio.read(str(path))
+    blocks, table = coefficient_blocks(stored.coef_arrays[0]), stored.quant_tables[0]
+    new_table = ijg_table(ANNEX_K_LUMINANCE, 90).ravel().astype(np.float32)
+    whole = requantisation_error((blocks.reshape(-1, 64) * table.ravel()).astype(np.float32), new_table)
+    monkeypatch.setattr(jpeg_ghost, "_CHUNK_BLOCKS", 1000)  # 4096 blocks: five chunks, the last one short
+    assert np.array_equal(stored_requantisation_error(blocks, table, new_table), whole)
+
+
+def test_the_grid_votes_chance_is_the_binomial_tail():
+    """log10 P(X >= k), X ~ Binomial(n, 1/64), against the exact sum of the binomial terms."""
+    from fractions import Fraction
+    from math import comb, log10
+
+    from forensics.algorithms.jpeg_grid import _log10_binomial_tail
+
+    for votes, voters in ((0, 10), (1, 10), (3, 40), (10, 40), (40, 40), (25, 300)):
+        exact = sum(comb(voters, k) * Fraction(1, 64) ** k * Fraction(63, 64) ** (voters - k) for k in range(votes, voters + 1))
+        assert float(_log10_binomial_tail(votes, voters)) == pytest.approx(log10(exact), rel=1e-9, abs=1e-12)

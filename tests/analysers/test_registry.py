@@ -1,6 +1,7 @@
 """The manager discovers analysers, applies them by media kind, and isolates failures."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +202,20 @@ def test_an_analyser_passes_every_numeric_setting_of_the_algorithms_it_calls(cls
 def test_every_analyser_has_a_title_a_reader_understands():
     for cls in discover():
         assert cls.title and "_" not in cls.title and cls.title[0].isupper(), cls.name
+
+
+def test_results_do_not_depend_on_how_many_analysers_run_side_by_side(tmp_path):
+    """Face and lighting share one face detection, compression and copy-move run beside them: one thread or four,
+    the same results, in the registry's order."""
+    from dataclasses import asdict
+
+    from PIL import Image
+
+    portrait = Path(__file__).resolve().parents[2] / "examples" / "portrait.jpg"
+    path = tmp_path / "portrait.jpg"
+    Image.open(portrait).save(path, quality=85)  # re-saved, so the compression analyser has something to find
+    one = run_analysers(load_media(path), CONTEXT, threads=1)
+    four = run_analysers(load_media(path), CONTEXT, threads=4)
+    assert [r.name for r in four] == [r.name for r in one] == sorted(r.name for r in one)
+    assert any(f.strength.value != "none" for r in one for f in r.findings)
+    assert json.dumps([asdict(r) for r in one], default=str) == json.dumps([asdict(r) for r in four], default=str)

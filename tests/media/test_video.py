@@ -59,3 +59,33 @@ def test_a_phone_video_stored_sideways_is_sampled_upright():
 def test_frames_without_a_display_rotation_are_left_as_stored(counting_clip):
     frame = next(sample_frames(str(counting_clip), 1.0, 1))
     assert frame.rgb.shape[0] < frame.rgb.shape[1]  # the generated clip is landscape, and stays so
+
+
+def test_frames_decoded_ahead_are_the_same_frames_in_the_same_order(counting_clip):
+    from forensics.media.video import decoded_ahead
+
+    ahead = list(decoded_ahead(sample_frames(str(counting_clip), 0.2, 100), depth=2))
+    plain = list(sample_frames(str(counting_clip), 0.2, 100))
+    assert [f.index for f in ahead] == [f.index for f in plain]
+    assert all(np.array_equal(a.rgb, p.rgb) for a, p in zip(ahead, plain))
+
+
+def test_decoding_ahead_stops_when_the_caller_stops_and_passes_on_errors(counting_clip):
+    import threading
+
+    from forensics.media.video import decoded_ahead
+
+    frames = decoded_ahead(sample_frames(str(counting_clip), 0.04, 100), depth=2)
+    assert next(frames).index == 0
+    frames.close()  # the caller stops after one frame: the decoding thread ends, nothing is left running
+    assert not any(t.name == "decoder" for t in threading.enumerate())
+
+    def failing():
+        yield from sample_frames(str(counting_clip), 0.2, 2)
+        raise VideoUnreadable("broken after two frames")
+
+    received = []
+    with pytest.raises(VideoUnreadable, match="broken after two frames"):
+        for frame in decoded_ahead(failing()):
+            received.append(frame.index)
+    assert received == [0, 5]
