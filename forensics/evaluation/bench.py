@@ -114,7 +114,7 @@ def time_stages(path: Path, repeats: int) -> list[tuple[str, float, float]]:
             started = time.perf_counter()
             value = function()
             times.append(time.perf_counter() - started)
-        rows.append((name, statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        rows.append((name, statistics.median(times), _peak_memory_mb()))
         return value
 
     measure("intake hashing (MD5+SHA-1+SHA-256)", lambda: digest_file(str(path)))
@@ -188,6 +188,16 @@ def _render(path: Path, media, results) -> None:
     render_pdf(ReportInput(document, [head], True, [], "2026-01-01T00:00:02.000000Z", shipped_error_rates()))
 
 
+def _peak_memory_mb() -> float:
+    """This process's peak resident memory: Linux's VmHWM (of this program only; the peak ``getrusage`` gives
+    includes the process it was started from), elsewhere ``getrusage``'s."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _analyse_one(path: str) -> None:
     media = load_media(path)
     # One analyser thread per process: the processes already share out the cores.
@@ -229,18 +239,23 @@ def throughput(paths: list[Path], workers: int) -> float:
             os.environ["OPENBLAS_NUM_THREADS"] = saved
 
 
+# Runs a command as its child and prints the child's wall seconds and peak memory. Linux carries a process's
+# peak memory over fork and exec, so a command started straight from this (large) process would report this
+# process's peak as its own; started from this small launcher, it reports its own.
+_LAUNCHER = ("import os, subprocess, sys, time; started = time.perf_counter(); "
+             "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); _, status, usage = os.wait4(child.pid, 0); "
+             "print(time.perf_counter() - started, usage.ru_maxrss); sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def whole_process(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of ``command`` run in its own process; raises if it fails."""
     with tempfile.TemporaryFile() as errors:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
+        finished = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], stdout=subprocess.PIPE, stderr=errors)
+        if finished.returncode != 0:
             errors.seek(0)
-            raise RuntimeError(f"{' '.join(command[:4])} ... exited {process.returncode}: {errors.read()[-300:]!r}")
-    return seconds, usage.ru_maxrss / 1024
+            raise RuntimeError(f"{' '.join(command[:4])} ... exited {finished.returncode}: {errors.read()[-300:]!r}")
+    seconds, peak_kb = finished.stdout.split()
+    return float(seconds), int(peak_kb) / 1024
 
 
 def _median_run(command: list[str], repeats: int, before=None) -> tuple[float, float]:
