@@ -76,7 +76,7 @@ def _analyze(args: argparse.Namespace) -> int:
         for record in intake.records:
             try:
                 analyse_exhibit(case, record, actor, args.command_line, limits, on_timing=_timing_printer(args),
-                                on_progress=_progress_bar(args, record.original_name))
+                                on_progress=_progress_bar(args, record.original_name), threads=args.threads)
                 analysed.append(record)
             except BadInputError as error:
                 errors.append(error)
@@ -298,6 +298,16 @@ def _add_case_detail_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--question", action="append", help="a question the requester asked (repeatable)")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _timing_printer(args: argparse.Namespace):
     if not args.verbose:
         return None
@@ -408,6 +418,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--note", default="", help="a note recorded with the intake")
     analyze.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
     analyze.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")
+    analyze.add_argument("--threads", type=_positive_int, metavar="N",
+                         help="analysers run side by side on N threads (default: one per available core; 1 when "
+                              "several analyze commands share the machine)")
     _add_signing_options(analyze)
     analyze.set_defaults(handler=_analyze)
 

@@ -70,6 +70,7 @@ def analyse_exhibit(
     limits: Limits = Limits(),
     on_timing: Callable[[Timing], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
+    threads: int | None = None,
 ) -> str:
     """Analyse the case's copy of one exhibit; store and log the results; return the results' SHA-256.
 
@@ -98,7 +99,7 @@ def analyse_exhibit(
     context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
                               received_utc=record.intake_utc, progress=on_progress)
     try:
-        results = run_analysers(media, context, analysers, on_timing=on_timing)
+        results = run_analysers(media, context, analysers, on_timing=on_timing, threads=threads)
     except EvidenceModified as error:
         fail(str(error))
         raise CaseError(f"{case.directory}: {error}; run 'forensics case verify'") from None

@@ -257,3 +257,17 @@ def test_every_command_argument_and_option_has_a_one_line_help():
             elif not action.help or "\n" in action.help:
                 missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
     assert missing == []
+
+
+def test_threads_chooses_how_many_analysers_run_side_by_side(tmp_path, run_cli, jpeg_file):
+    """``--threads 1`` (for several analyze commands sharing a machine) gives the results the default gives."""
+    results = []
+    for threads in ([], ["--threads", "1"]):
+        case, output = tmp_path / f"case{len(results)}", tmp_path / f"r{len(results)}.json"
+        code, _, _ = run_cli("analyze", jpeg_file, "--case", case, "--no-report", "--json", output, "-q", *threads)
+        assert code == EXIT_OK
+        results.append(json.loads(output.read_text())["evidence"][0]["analysers"])
+    assert results[0] == results[1]
+    with pytest.raises(SystemExit) as refused:
+        run_cli("analyze", jpeg_file, "--case", tmp_path / "case9", "--threads", "0")
+    assert refused.value.code == 2
