@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,10 @@ class ReportInput:
     def head(self) -> Event:
         return self.events[-1]
 
-    @property
+    @cached_property
     def report_id(self) -> str:
-        """Derived from the content (results + custody head), so re-rendering the same case gives the same id."""
+        """Derived from the content (results + custody head), so re-rendering the same case gives the same id
+        (computed once: it serialises every result)."""
         digest = hashlib.sha256((self.document.to_json() + self.head.hash).encode("utf-8")).hexdigest()
         return f"R-{digest[:12].upper()}"
 
