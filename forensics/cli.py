@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import shutil
 import sys
+import threading
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         _error("interrupted; every step finished before the interruption is recorded in the case")
+        if any(thread.name.startswith(("analyser-", "decoder")) and thread.is_alive() for thread in threading.enumerate()):
+            # Analysers still running native code (OpenCV, dlib, FFmpeg) on their threads make the interpreter's
+            # shutdown abort; the case is already closed (its writes are transactions), so leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     except Exception as error:  # the user gets one line; the examiner who asks gets the traceback
         if getattr(args, "verbose", False):
@@ -232,8 +240,6 @@ def _signing(args: argparse.Namespace):
 
 
 def _password(args: argparse.Namespace) -> str | None:
-    import os
-
     return getattr(args, "password", None) or os.environ.get("FORENSICS_SIGN_PASSWORD") or None
 
 
@@ -394,7 +400,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forensics",
         description="Examine photos and videos for signs of manipulation and write a chain-of-custody report.",
-        epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 case error, 5 verification failed.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 case error, 5 verification failed, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"forensics {__version__}")
     # Also accepted before the command; a subcommand's own -q/-v would otherwise overwrite these, hence other names.

@@ -15,10 +15,10 @@ import importlib
 import numbers
 import os
 import pkgutil
+import queue
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, ClassVar
@@ -229,24 +229,53 @@ def run_analysers(
     # The first heavy analyser, then the light ones, then the other heavy ones: while a heavy one waits for its
     # turn, the light ones keep the other threads busy.
     heavy = [cls for cls in applicable if cls.memory_heavy]
-    order = heavy[:1] + [cls for cls in applicable if not cls.memory_heavy] + heavy[1:]
-    with ThreadPoolExecutor(max(1, threads or available_cores()), thread_name_prefix="analyser") as pool:
-        pending = {pool.submit(run_one, cls): cls for cls in order}
-        for future in as_completed(pending):
-            cls = pending[future]
-            result, seconds = future.result()
+    waiting: queue.SimpleQueue = queue.SimpleQueue()
+    for cls in heavy[:1] + [cls for cls in applicable if not cls.memory_heavy] + heavy[1:]:
+        waiting.put(cls)
+    ended: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        while True:
+            try:
+                cls = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                ended.put((cls, *run_one(cls), None))
+            except BaseException as error:  # a bug outside the analyser's own isolation: raised in the caller
+                ended.put((cls, None, 0.0, error))
+
+    # Daemon threads, not a pool that is joined on the way out: Ctrl-C stops the command at once, as it did when
+    # the analysers ran one after another, instead of waiting for the running analysers (minutes on a long video).
+    for number in range(max(1, min(threads or available_cores(), len(applicable)))):
+        threading.Thread(target=work, name=f"analyser-{number}", daemon=True).start()
+    try:
+        for _ in applicable:
+            cls, result, seconds, error = _next(ended)
+            if error is not None:
+                raise error
             if on_timing:
                 on_timing(Timing(cls.name, seconds))
             with lock:
                 suspects = sorted(running)
                 after = _fingerprint(media.path, media.data)
                 if after != expected or (reference is not None and after[2] not in (None, reference)):
-                    pool.shutdown(wait=True, cancel_futures=True)
                     raise EvidenceModified(f"analyser {' or '.join(suspects)} modified the evidence file {media.path} "
                                            f"({cls.name} {cls.version} had just ended)")
                 running.discard(cls.name)
             results[cls.name] = result
+    finally:  # on an error or an interruption the analysers not yet started are not started
+        with contextlib.suppress(queue.Empty):
+            while True:
+                waiting.get_nowait()
     return [results[cls.name] for cls in chosen]
+
+
+def _next(ended: queue.SimpleQueue):
+    """The next item, waiting in short steps: a wait without end is not interrupted by Ctrl-C."""
+    while True:
+        with contextlib.suppress(queue.Empty):
+            return ended.get(timeout=0.2)
 
 
 def _analyse(cls: type[Analyser], media: Media, context: AnalysisContext) -> AnalyserResult:

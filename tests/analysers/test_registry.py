@@ -1,6 +1,7 @@
 """The manager discovers analysers, applies them by media kind, and isolates failures."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,39 @@ def test_results_do_not_depend_on_how_many_analysers_run_side_by_side(tmp_path):
     assert [r.name for r in four] == [r.name for r in one] == sorted(r.name for r in one)
     assert any(f.strength.value != "none" for r in one for f in r.findings)
     assert json.dumps([asdict(r) for r in one], default=str) == json.dumps([asdict(r) for r in four], default=str)
+
+
+class Slow(Analyser):
+    name, version, kinds, description = "slow", "0.1", frozenset({"image"}), "takes half a minute"
+
+    def analyse(self, media, context):
+        time.sleep(30)
+        return AnalyserOutput([])
+
+
+def test_an_interruption_stops_the_run_at_once_while_an_analyser_is_still_running(jpeg_file):
+    """Ctrl-C during a long analyser ends the command now, not when the analyser ends (the analysers run on
+    threads of their own; the caller is the one interrupted)."""
+    import _thread
+    import threading
+
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_analysers(load_media(jpeg_file), CONTEXT, [Counting, Slow])
+    assert time.perf_counter() - started < 5
+
+
+class BrokenParameters(Analyser):
+    name, version, kinds, description = "broken_parameters", "0.1", frozenset({"image"}), "cannot say its parameters"
+
+    def parameters(self):
+        raise RuntimeError("no parameters")
+
+    def analyse(self, media, context):
+        return AnalyserOutput([])
+
+
+def test_a_bug_outside_an_analysers_own_isolation_is_raised_not_waited_for(jpeg_file):
+    with pytest.raises(RuntimeError, match="no parameters"):
+        run_analysers(load_media(jpeg_file), CONTEXT, [Counting, BrokenParameters])
