@@ -2,7 +2,8 @@
 
 Exit codes (also in the README): 0 success; 1 internal error; 2 usage error; 3 bad input (an evidence
 file missing, empty, unreadable, not media, or undecodable); 4 case error (not a case, cannot write);
-5 verification failed, 130 interrupted. Errors are one line on stderr; ``--verbose`` adds the traceback of internal errors.
+5 verification failed; 130 interrupted. Errors are one line on stderr; ``--verbose`` adds the traceback of
+internal errors.
 """
 
 from __future__ import annotations
