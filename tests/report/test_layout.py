@@ -45,3 +45,17 @@ def test_no_words_overlap_in_a_rendered_report(tmp_path, jpeg_file):
     with analysed_case(tmp_path, jpeg_file) as case:
         pdf = render_pdf(report_input(case))
     assert overlapping_words(pdf) == []
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_no_line_of_the_conclusions_is_left_holding_one_word(tmp_path, jpeg_file):
+    """Page references re-laid out in the paragraph that held both conclusions once left "the" alone on a line."""
+    from forensics.report.render import render_pdf
+
+    with analysed_case(tmp_path, jpeg_file) as case:
+        pdf = render_pdf(report_input(case))
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    conclusions = text[text.index("Conclusions\n"):text.index("Findings (the facts measured")]
+    lines = [line.split() for line in conclusions.splitlines()[1:] if line.strip()]
+    assert lines and any("(p." in " ".join(line) for line in lines)  # a page reference is there to be re-laid out
+    assert [line for line in lines if len(line) < 2] == []
