@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from forensics.algorithms.pixel_hash import pixel_sha256
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import encode_jpeg, reduce
 from forensics.media import Media
@@ -11,6 +12,9 @@ from forensics.results import Figure, Finding, Measurement, Proposition, Strengt
 
 PREVIEW_MAX_SIDE_PX = 480
 PREVIEW_JPEG_QUALITY = 90
+# Stored colour models whose pixels the pixel-data hash covers whole: 8 bits or fewer per sample, no alpha. Others
+# (alpha, 16-bit, CMYK, Lab) are decoded for analysis with a loss the hash would hide, so they get none.
+PIXEL_HASH_MODELS = {"bilevel", "greyscale", "palette", "RGB", "YCbCr"}
 
 _EXTENSIONS = {
     "JPEG": {".jpg", ".jpeg", ".jpe", ".jfif", ".jif"},
@@ -33,9 +37,10 @@ _EXTENSIONS = {
 class FileIdentity(Analyser):
     name = "file_identity"
     title = "File identity"
-    version = "1.1.0"
+    version = "1.2.0"
     kinds = frozenset({"image", "video"})
-    description = "Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration."
+    description = ("Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration; the "
+                   "pixel-data hash of a picture.")
 
     def parameters(self) -> dict:
         return {"preview_max_side_px": PREVIEW_MAX_SIDE_PX, "preview_jpeg_quality": PREVIEW_JPEG_QUALITY}
@@ -66,6 +71,8 @@ class FileIdentity(Analyser):
             m.append(Measurement("codec (FourCC)", media.codec))
         if media.orientation is not None:
             m.append(Measurement("EXIF orientation", media.orientation, note="1 = upright; 6 and 8 = rotated a quarter turn"))
+        if media.kind == "image":
+            m.append(_pixel_hash(media))
         figures = [self._preview(media)] if media.pixels is not None else []
         size = f"{media.width} x {media.height} pixels" if media.width else "of undetermined size"
         what = f"a {media.file_type.format} {media.kind} {size}"
@@ -123,3 +130,18 @@ class FileIdentity(Analyser):
             "image/jpeg",
             encode_jpeg(reduce(media.upright_pixels, PREVIEW_MAX_SIDE_PX), PREVIEW_JPEG_QUALITY),
         )
+
+
+def _pixel_hash(media: Media) -> Measurement:
+    name = "pixel data SHA-256"
+    if media.pixels is None:
+        return Measurement(name, None, note="not computed: the pixels could not be decoded")
+    if (media.frame_count or 1) > 1:
+        return Measurement(name, None, note=f"not computed: the file holds {media.frame_count} frames, and the canonical "
+                                           "form covers single pictures")
+    if media.mode not in PIXEL_HASH_MODELS or (media.bit_depth or 8) > 8:
+        return Measurement(name, None, note=f"not computed: the canonical form covers at most 8 bits per sample without "
+                                           f"alpha, not {media.mode} at {media.bit_depth} bits per sample")
+    return Measurement(name, pixel_sha256(media.pixels),
+                       note="of the decoded pixels as stored (orientation not applied), 8-bit RGB, in the canonical form "
+                            "the README defines: equal for the same picture in any lossless format or with other metadata")

@@ -69,3 +69,69 @@ def test_upright_matches_pillow_exif_transpose(orientation):
     image.info["exif"] = exif.tobytes()
     reference = np.asarray(ImageOps.exif_transpose(image))
     assert np.array_equal(upright(pixels, orientation), reference)
+
+
+def pixel_hash(path):
+    return measurements(analyse(path).findings[0])["pixel data SHA-256"]
+
+
+def reference_pixel_hash(rgb: np.ndarray) -> str:
+    """The README's definition written out with hashlib and struct, from pixels Pillow decoded."""
+    import hashlib
+    import struct
+
+    height, width = rgb.shape[:2]
+    return hashlib.sha256(b"forensics-pixels-v1\n" + struct.pack(">II", width, height) + rgb.tobytes()).hexdigest()
+
+
+def test_pixel_hash_is_the_same_for_the_same_picture_in_png_tiff_and_bmp(tmp_path):
+    rgb = textured_rgb(90, 120, seed=3)
+    paths = [tmp_path / "a.png", tmp_path / "b.tif", tmp_path / "c.bmp", tmp_path / "d.tif"]
+    for path in paths[:3]:
+        Image.fromarray(rgb).save(path)
+    Image.fromarray(rgb).save(paths[3], compression="tiff_lzw")
+    hashes = {pixel_hash(path) for path in paths}
+    assert hashes == {reference_pixel_hash(rgb)}
+    assert len({path.read_bytes() for path in paths}) == 4  # four different files
+    changed = rgb.copy()
+    changed[45, 60, 1] ^= 1  # one sample of one pixel, by one level
+    Image.fromarray(changed).save(tmp_path / "changed.png")
+    assert pixel_hash(tmp_path / "changed.png") != reference_pixel_hash(rgb)
+
+
+def test_grey_and_palette_pictures_hash_like_the_same_picture_in_rgb(tmp_path):
+    grey = textured_rgb(64, 64, seed=4)[..., 0]
+    Image.fromarray(grey, "L").save(tmp_path / "grey.png")
+    Image.fromarray(np.stack([grey] * 3, -1)).save(tmp_path / "rgb.tif")
+    assert pixel_hash(tmp_path / "grey.png") == pixel_hash(tmp_path / "rgb.tif")
+    palette = Image.fromarray(textured_rgb(64, 64, seed=5)).quantize(16)
+    palette.save(tmp_path / "palette.png")
+    palette.convert("RGB").save(tmp_path / "expanded.bmp")
+    assert pixel_hash(tmp_path / "palette.png") == pixel_hash(tmp_path / "expanded.bmp")
+
+
+def test_pixel_hash_ignores_metadata_and_the_orientation_tag(tmp_path, jpeg_file):
+    """The same JPEG scan with a comment added and an EXIF orientation of 6: the file differs, the pixels do not."""
+    data = jpeg_file.read_bytes()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif_bytes = exif.tobytes()
+    comment = b"edited by someone"
+    segments = (b"\xff\xe1" + (len(exif_bytes) + 8).to_bytes(2, "big") + b"Exif\x00\x00" + exif_bytes
+                + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment)
+    (tmp_path / "tagged.jpg").write_bytes(data[:2] + segments + data[2:])
+    values = measurements(analyse(tmp_path / "tagged.jpg").findings[0])
+    assert values["EXIF orientation"] == 6
+    with Image.open(jpeg_file) as reference:
+        expected = reference_pixel_hash(np.asarray(reference.convert("RGB")))
+    assert values["pixel data SHA-256"] == pixel_hash(jpeg_file) == expected
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "I;16"])
+def test_no_pixel_hash_where_decoding_for_analysis_loses_samples(tmp_path, mode):
+    picture = Image.fromarray(textured_rgb(32, 32, seed=6)).convert("RGBA" if mode == "RGBA" else "L")
+    if mode == "I;16":
+        picture = Image.fromarray(np.asarray(picture, np.uint16) * 257)
+    picture.save(tmp_path / "x.png")
+    measurement = next(m for m in analyse(tmp_path / "x.png").findings[0].measurements if m.name == "pixel data SHA-256")
+    assert measurement.value is None and measurement.note.startswith("not computed")
