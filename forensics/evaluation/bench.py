@@ -43,7 +43,7 @@ from forensics.media import load_media
 from forensics.models.faces import default_face_model
 
 VIDEO_FPS = 30
-# Issue 22's goals: (what, how it is compared, target).
+# Issue 22's targets, which `goals` compares its measurements with (memory in MiB, as the kernel counts it).
 GOAL_PHOTO_SECONDS, GOAL_PHOTO_DECODES = 2.0, 15.0
 GOAL_LARGE_SECONDS, GOAL_LARGE_MB = 8.0, 1024.0
 GOAL_VIDEO_REAL_TIME = 2.0
