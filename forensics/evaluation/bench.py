@@ -344,7 +344,7 @@ def run(corpus: Path, repeats: int, batch: int, quick: bool) -> int:
     repeats = 1 if quick else repeats
     with tempfile.TemporaryDirectory(prefix="forensics-bench-") as folder:
         inputs = make_inputs(Path(folder), corpus, quick)
-        print(f"machine: {os.cpu_count()} cores; {repeats} repeat(s) per stage; times are medians")
+        print(f"machine: {available_cores()} cores available; {repeats} repeat(s) per stage; times are medians")
         for label, path in inputs.items():
             # A fresh process per input (not a fork of this one, whose memory it would inherit), so that the peak
             # resident memory read after each stage is this input's.

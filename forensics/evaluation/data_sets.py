@@ -57,8 +57,9 @@ def build() -> dict:
 
 
 def main() -> int:
-    OUTPUT.write_text(json.dumps(build(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{len(build()['data_sets'])} data sets -> {OUTPUT}")
+    table = build()
+    OUTPUT.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(table['data_sets'])} data sets -> {OUTPUT}")
     return 0
 
 
