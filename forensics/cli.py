@@ -106,7 +106,7 @@ def _analyze(args: argparse.Namespace) -> int:
         report_path = Path(args.report) if args.report else None
         if not args.no_report:
             report_path = report_path or case.directory / "reports" / "latest.pdf"
-            render_case_report(case, report_path, actor, signing)
+            render_case_report(case, report_path, actor, signing, args.tsa)
         _print_summary(args, document, case.directory, report_path if not args.no_report else None, args.json)
         return errors[0].exit_code if errors else EXIT_OK
 
@@ -119,7 +119,7 @@ def _report(args: argparse.Namespace) -> int:
     with Case.open(args.case_dir) as case:
         actor = args.examiner or case.meta["examiner"]
         output = Path(args.output) if args.output else case.directory / "reports" / "latest.pdf"
-        report_id, digest = render_case_report(case, output, actor, signing)
+        report_id, digest = render_case_report(case, output, actor, signing, args.tsa)
         if args.json:
             _write_text(Path(args.json), case_results(case).to_json())
         _say(args, f"Report {report_id}: {output} (SHA-256 {digest})")
@@ -223,7 +223,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise BadInputError(str(path), "no such report file")
     checks = verify_report(path.read_bytes(), [Path(e) for e in args.evidence or []],
-                           Path(args.trust) if args.trust else None, args.require_signature)
+                           Path(args.trust) if args.trust else None, args.require_signature,
+                           Path(args.tsa_trust) if args.tsa_trust else None, args.require_timestamp)
     for check in checks:
         mark = {True: "OK  ", False: "FAIL", None: "N/A "}[check.ok]
         print(f"{mark} {check.name}: {check.detail}")
@@ -233,9 +234,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _signing(args: argparse.Namespace):
-    if not getattr(args, "sign", None):
+    from forensics.report.signing import check_tsa_url, load_signing
+
+    if args.tsa:
+        check_tsa_url(args.tsa)
+    if not args.sign:
         return None
-    from forensics.report.signing import load_signing
 
     return load_signing(args.sign, args.sign_cert, _password(args))
 
@@ -248,6 +252,8 @@ def _add_signing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sign", metavar="KEY", help="sign the PDF with this key (.p12/.pfx, or a PEM key with --sign-cert)")
     parser.add_argument("--sign-cert", metavar="CERT", help="the PEM certificate of a PEM --sign key")
     parser.add_argument("--password", help="the key's password (or set FORENSICS_SIGN_PASSWORD)")
+    parser.add_argument("--tsa", metavar="URL", help="attach a trusted timestamp (RFC 3161) from this timestamp "
+                                                     "authority: to the signature with --sign, else to the document")
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -445,6 +451,9 @@ def _parser() -> argparse.ArgumentParser:
     verify_report.add_argument("--evidence", action="append", metavar="FILE", help="an evidence file to re-hash and match (repeatable)")
     verify_report.add_argument("--trust", metavar="CERT", help="a PEM certificate to trust as the signer")
     verify_report.add_argument("--require-signature", action="store_true", help="fail if the report is not signed")
+    verify_report.add_argument("--tsa-trust", metavar="CERT", help="a PEM certificate (the TSA's or its root) to trust "
+                                                                   "for the report's timestamp")
+    verify_report.add_argument("--require-timestamp", action="store_true", help="fail if the report carries no timestamp")
     verify_report.set_defaults(handler=_verify)
 
     keys = commands.add_parser("keygen", parents=[common], help="make a self-signed examiner key and certificate")

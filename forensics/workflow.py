@@ -176,13 +176,16 @@ def report_facts(case: Case) -> tuple[dict, dict]:
     return meta, intakes
 
 
-def render_case_report(case: Case, output_path, actor: str, signing=None) -> tuple[str, str]:
-    """Render the case's report to ``output_path`` (signed when ``signing`` is given); return (report id, SHA-256)."""
+def render_case_report(case: Case, output_path, actor: str, signing=None, tsa_url: str | None = None) -> tuple[str, str]:
+    """Render the case's report to ``output_path`` (signed when ``signing`` is given, timestamped by the TSA at
+    ``tsa_url`` when given); return (report id, SHA-256)."""
     from forensics.data import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
+    from forensics.report.signing import timestamp_document, token_time
 
     document = case_results(case)
-    started = case.log("report.started", actor, {"output": str(output_path), "signed": signing is not None})
+    started = case.log("report.started", actor, {"output": str(output_path), "signed": signing is not None,
+                                                 "timestamp_authority": tsa_url})
     verification = case.verify()
     meta, intakes = report_facts(case)
     report = ReportInput(
@@ -195,11 +198,14 @@ def render_case_report(case: Case, output_path, actor: str, signing=None) -> tup
         case_meta=meta,
         intakes=intakes,
         signer=signing.describe() if signing else None,
+        timestamp_authority=tsa_url,
     )
     try:
         pdf = render_pdf(report)
         if signing:
-            pdf = signing.sign(pdf, reason=f"Forensic examination report {report.report_id}")
+            pdf = signing.sign(pdf, reason=f"Forensic examination report {report.report_id}", tsa_url=tsa_url)
+        elif tsa_url:
+            pdf = timestamp_document(pdf, tsa_url)
         output = Path(output_path)
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".part")
@@ -217,6 +223,7 @@ def render_case_report(case: Case, output_path, actor: str, signing=None) -> tup
         "custody_head_seq": report.head.seq,
         "chain_verified": verification.ok,
         "signed_by": report.signer["subject"] if report.signer else None,
+        "timestamp": {"authority": tsa_url, "time": f"{token_time(pdf):%Y-%m-%dT%H:%M:%SZ}"} if tsa_url else None,
         "started_seq": started.seq,
     })
     return report.report_id, digest

@@ -62,6 +62,7 @@ class ReportInput:
     case_meta: dict = field(default_factory=dict)  # examiner role, qualifications, reviewer, questions ...
     intakes: dict = field(default_factory=dict)  # exhibit id -> intake details (time, source, original path)
     signer: dict | None = None  # who will sign the PDF (subject, self_signed), when it is to be signed
+    timestamp_authority: str | None = None  # the RFC 3161 TSA whose token the PDF will carry, when timestamped
 
     def custody_json(self) -> str:
         return json.dumps([vars(event) for event in self.events], indent=1, ensure_ascii=False) + "\n"
@@ -316,6 +317,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "meta": report.case_meta,
         "intakes": report.intakes,
         "signer": report.signer,
+        "timestamp_authority": report.timestamp_authority,
         "references": sorted({f.reference for e in document.evidence for a in e.analysers for f in a.findings}),
         "created_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -1,7 +1,8 @@
 """`forensics verify`: check a report on its own, without the case it came from.
 
 Checks, each with a one-line verdict: the PDF signature (intact, covering the whole file, who signed, trusted
-when a certificate is given); the attached results and custody log; the custody hash chain inside the
+when a certificate is given); the RFC 3161 timestamp of the signature or of the document (intact, the time it
+proves, the timestamp authority, trusted when a certificate is given); the attached results and custody log; the custody hash chain inside the
 attachment and its agreement with the results' evidence hashes; and, given the evidence files, their SHA-256
 against the exhibits the report describes.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from forensics.case.custody import Event, chain_problems
 from forensics.case.hashing import sha256_file
+from forensics.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class Check:
 
 
 def verify_report(pdf: bytes, evidence: list[Path] | None = None, trust: Path | None = None,
-                  require_signature: bool = False) -> list[Check]:
-    checks = [_signature(pdf, trust, require_signature)]
+                  require_signature: bool = False, tsa_trust: Path | None = None,
+                  require_timestamp: bool = False) -> list[Check]:
+    checks = _signature_and_timestamp(pdf, trust, require_signature, tsa_trust, require_timestamp)
     try:
         from pypdf import PdfReader
 
@@ -62,37 +65,64 @@ def verify_report(pdf: bytes, evidence: list[Path] | None = None, trust: Path | 
     return checks
 
 
-def _signature(pdf: bytes, trust: Path | None, required: bool) -> Check:
+def _signature_and_timestamp(pdf: bytes, trust: Path | None, signature_required: bool, tsa_trust: Path | None,
+                             timestamp_required: bool) -> list[Check]:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     try:
-        from pyhanko.keys import load_cert_from_pemder
-        from pyhanko.pdf_utils.reader import PdfFileReader
-        from pyhanko.sign.validation import validate_pdf_signature
-        from pyhanko.sign.validation.status import SignatureCoverageLevel
-        from pyhanko_certvalidator import ValidationContext
-    except ImportError:  # pragma: no cover - pyhanko is a dependency
-        return Check("signature", False, "pyHanko is not installed")
-    try:
-        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        embedded = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
     except Exception as error:
-        return Check("signature", False, f"the PDF structure is damaged ({str(error)[:120]})")
-    if not signatures:
+        return [Check("signature", False, f"the PDF structure is damaged ({str(error)[:120]})")]
+    signatures = [s for s in embedded if s.sig_object_type != "/DocTimeStamp"]
+    stamps = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
+    if not embedded and re.search(rb"/ByteRange\s*\[|/SigFlags|ETSI\.CAdES|ETSI\.RFC3161|adbe\.pkcs7", pdf):
         # A damaged signature dictionary (e.g. /FT /Sig altered) hides the signature from the PDF reader; a
         # signed file must not pass as merely "unsigned", so look for what signing leaves in the bytes.
-        if re.search(rb"/ByteRange\s*\[|/SigFlags|ETSI\.CAdES|adbe\.pkcs7", pdf):
-            return Check("signature", False, "the report carries a signature that can no longer be recognised: "
-                                             "its signature dictionary was altered")
-        return Check("signature", False if required else None,
-                     "the report is not signed: its integrity cannot be shown by a signature")
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(trust))] if trust else [], allow_fetching=False)
+        return [Check("signature", False, "the report carries a signature that can no longer be recognised: "
+                                          "its signature dictionary was altered")]
+    signature, token = _signature(pdf, signatures, trust, signature_required, tsa_trust)
+    if stamps:
+        return [signature, _document_timestamp(pdf, stamps[-1], tsa_trust)]
+    if token is not None:
+        return [signature, token]
+    return [signature, Check("timestamp", False if timestamp_required else None,
+                             "the report carries no trusted timestamp: when it was made rests on the custody log "
+                             "and on the signer's own claim")]
+
+
+def _context(trust: Path | None):
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko_certvalidator import ValidationContext
+
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        roots = [load_cert_from_pemder(str(trust))] if trust else []
     except Exception as error:
-        return Check("signature", False, f"the signature cannot be validated ({str(error)[:160]})")
+        raise UsageError(f"{trust}: cannot be read as a PEM or DER certificate ({str(error)[:80]})") from error
+    return ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def _signature(pdf: bytes, signatures: list, trust: Path | None, required: bool,
+               tsa_trust: Path | None) -> tuple[Check, Check | None]:
+    """The check of the last signature, and of the timestamp token it carries (None when it carries none)."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if not signatures:
+        return Check("signature", False if required else None,
+                     "the report is not signed: its integrity cannot be shown by a signature"), None
+    last = signatures[-1]
+    try:
+        status = validate_pdf_signature(last, _context(trust), ts_validation_context=_context(tsa_trust))
+    except UsageError:
+        raise
+    except Exception as error:
+        return Check("signature", False, f"the signature cannot be validated ({str(error)[:160]})"), None
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    padding_clean = _padding_untouched(signatures[-1]) and _contents_canonical(pdf, signatures[-1])
+    padding_clean = _padding_untouched(last) and _contents_canonical(pdf, last)
     ok = bool(status.intact and status.valid and whole and padding_clean and (status.trusted or trust is None))
     signer = status.signing_cert.subject.human_friendly
-    parts = [f"signed by {signer}" + (f" at {status.signer_reported_dt:%Y-%m-%d %H:%M:%S %Z}" if status.signer_reported_dt else "")]
+    parts = [f"signed by {signer}" + (f" at {status.signer_reported_dt:%Y-%m-%d %H:%M:%S %Z} (the signer's claim)"
+                                      if status.signer_reported_dt else "")]
     parts.append("intact" if status.intact else "BROKEN: the document changed after signing")
     parts.append("covers the whole file" if whole else "does NOT cover the whole file (content was added after signing)")
     if not padding_clean:
@@ -101,7 +131,52 @@ def _signature(pdf: bytes, trust: Path | None, required: bool) -> Check:
         parts.append("signer trusted" if status.trusted else "signer NOT trusted by the given certificate")
     else:
         parts.append("signer identity not checked (give --trust CERT)")
-    return Check("signature", ok, "; ".join(parts))
+    token = None
+    if status.timestamp_validity is not None:
+        token = _timestamp_check(status.timestamp_validity, tsa_trust, "the signature", True)
+    elif _carries_token(last):
+        token = Check("timestamp", False, "the signature carries a timestamp token that cannot be read or validated")
+    return Check("signature", ok, "; ".join(parts)), token
+
+
+def _carries_token(signature) -> bool:
+    unsigned = signature.signer_info["unsigned_attrs"]
+    return bool(unsigned.native) and any(a["type"].native == "signature_time_stamp_token" for a in unsigned)
+
+
+def _document_timestamp(pdf: bytes, stamp, tsa_trust: Path | None) -> Check:
+    from pyhanko.sign.validation import validate_pdf_timestamp
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        status = validate_pdf_timestamp(stamp, _context(tsa_trust))
+    except UsageError:
+        raise
+    except Exception as error:
+        return Check("timestamp", False, f"the document timestamp cannot be validated ({str(error)[:160]})")
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and _padding_untouched(stamp) \
+        and _contents_canonical(pdf, stamp)
+    return _timestamp_check(status, tsa_trust, "the report", whole)
+
+
+def _timestamp_check(status, tsa_trust: Path | None, subject: str, covers_whole_file: bool) -> Check:
+    """One verdict on a validated RFC 3161 token: the time it proves only counts when the token is intact."""
+    authority = status.signing_cert.subject.human_friendly
+    intact = bool(status.intact and status.valid)
+    if intact:
+        parts = [f"{subject} existed at {status.timestamp:%Y-%m-%d %H:%M:%S %Z}, as timestamp authority {authority} "
+                 "attests (RFC 3161 token intact)"]
+    else:
+        parts = [f"BROKEN: the timestamp token from {authority} was altered or does not match {subject}; the time it "
+                 f"states ({status.timestamp:%Y-%m-%d %H:%M:%S %Z}) proves nothing"]
+    if not covers_whole_file:
+        parts.append("does NOT cover the whole file (content was added after timestamping, or the field was altered)")
+    if intact and tsa_trust is not None:  # whether a broken token's signer is trusted does not matter
+        parts.append("authority trusted" if status.trusted else "authority NOT trusted by the given certificate")
+    elif intact:
+        parts.append("authority's identity not checked (give --tsa-trust CERT)")
+    ok = intact and covers_whole_file and (bool(status.trusted) or tsa_trust is None)
+    return Check("timestamp", ok, "; ".join(parts))
 
 
 def _contents_canonical(pdf: bytes, signature) -> bool:
