@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except ForensicsError as error:
         _error(str(error))
         return error.exit_code
+    except BrokenPipeError:
+        # The reader of our output went away (`forensics case log CASE | head`): what was to be done is done and
+        # recorded; only the rest of the printing is lost, so leave quietly rather than with a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         _error("interrupted; every step finished before the interruption is recorded in the case")
         if any(thread.name.startswith(("analyser-", "decoder")) and thread.is_alive() for thread in threading.enumerate()):
@@ -204,6 +209,36 @@ def _cited_head(head: str, events: list):
     if len(matching) > 1:
         raise UsageError(f"--head {head!r} matches {len(matching)} events; give more digits")
     return matching[0] if matching else None
+
+
+def _annotate(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+    from forensics.case.annotations import ReviewStatus, current_annotations
+    from forensics.workflow import annotate_finding, exhibit_findings
+
+    exhibit_id = args.exhibit.upper()
+    with Case.open(args.case_dir) as case:
+        if args.finding is None:
+            if args.status or args.comment:
+                raise UsageError("give the finding to annotate (run without --status to list them)")
+            evidence, findings = exhibit_findings(case, exhibit_id)
+            annotations = current_annotations(case.events())
+            rows = [("Finding", "Level", "Proposition", "Title", "Review")]
+            for _, finding in sorted(findings, key=lambda pair: (-pair[1].strength.rank, pair[1].key)):
+                note = annotations.get((exhibit_id, finding.key))
+                rows.append((finding.key, finding.strength.value, finding.proposition.value, _shorten(finding.title, 50),
+                             f"{note.words} ({note.actor}, {note.utc[:16]}Z)" if note else ""))
+            print(f"{exhibit_id} {_shorten(evidence.file_name, 60)}: {len(findings)} findings of its latest analysis")
+            widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+            for row in rows:
+                print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            return EXIT_OK
+        if not args.status:
+            raise UsageError("--status is required: accepted, to-check or disputed")
+        actor = args.examiner or case.meta["examiner"]
+        note = annotate_finding(case, exhibit_id, args.finding, ReviewStatus(args.status), args.comment or "", actor)
+        _say(args, f"{exhibit_id} {args.finding}: marked {note.words} by {note.actor} at {note.utc} (custody event #{note.seq})")
+    return EXIT_OK
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -455,6 +490,18 @@ def _parser() -> argparse.ArgumentParser:
                                                                    "for the report's timestamp")
     verify_report.add_argument("--require-timestamp", action="store_true", help="fail if the report carries no timestamp")
     verify_report.set_defaults(handler=_verify)
+
+    annotate = commands.add_parser(
+        "annotate", parents=[actor], help="record the examiner's review of a finding (accepted, to-check, disputed)",
+        description="Record in the custody log whether the examiner accepts, will check or disputes a finding, with a "
+                    "comment; reports show it beside the finding and in the summary. Without FINDING, list the "
+                    "exhibit's findings with their ids and current reviews.")
+    annotate.add_argument("case_dir", metavar="DIR", help="the case folder")
+    annotate.add_argument("exhibit", metavar="EXHIBIT", help="the exhibit id, e.g. E001")
+    annotate.add_argument("finding", metavar="FINDING", nargs="?", help="the finding id, e.g. metadata.software")
+    annotate.add_argument("--status", choices=["accepted", "to-check", "disputed"], help="the review")
+    annotate.add_argument("--comment", help="why (required for disputed); at most 2000 characters")
+    annotate.set_defaults(handler=_annotate)
 
     keys = commands.add_parser("keygen", parents=[common], help="make a self-signed examiner key and certificate")
     keys.add_argument("directory", metavar="DIR", help="folder to write the key and certificate into")

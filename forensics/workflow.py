@@ -19,11 +19,28 @@ from forensics import __version__
 from forensics.analysers import AnalysisContext, discover, run_analysers
 from forensics.analysers.base import EvidenceModified, Timing, recorded_parameters
 from forensics.case import Case, EvidenceRecord
+from forensics.case.annotations import (
+    ANNOTATION_ACTION,
+    MAX_COMMENT_CHARACTERS,
+    Annotation,
+    ReviewStatus,
+    annotation_details,
+    current_annotations,
+)
 from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
-from forensics.errors import BadInputError, CaseError
+from forensics.errors import BadInputError, CaseError, UsageError
 from forensics.media import Limits, load_media
-from forensics.results import CaseInfo, EvidenceResult, ResultsDocument, RunInfo, UnsupportedSchema, conclude
+from forensics.results import (
+    AnalyserResult,
+    CaseInfo,
+    EvidenceResult,
+    Finding,
+    ResultsDocument,
+    RunInfo,
+    UnsupportedSchema,
+    conclude,
+)
 
 _LIBRARIES = ["numpy", "scipy", "opencv-python-headless", "pillow", "exifread", "jinja2", "weasyprint", "pymediainfo", "c2pa-python"]
 
@@ -165,6 +182,37 @@ def case_results(case: Case) -> ResultsDocument:
         evidence=evidence,
         environment=newest.environment,
     )
+
+
+def exhibit_findings(case: Case, exhibit_id: str) -> tuple[EvidenceResult, list[tuple[AnalyserResult, Finding]]]:
+    """An analysed exhibit's latest results and every finding in them, with the analysis that made it."""
+    document = case_results(case)
+    evidence = next((e for e in document.evidence if e.exhibit_id == exhibit_id), None)
+    if evidence is None:
+        known = ", ".join(e.exhibit_id for e in document.evidence)
+        raise UsageError(f"{exhibit_id}: no analysed exhibit of that id in {case.directory} (analysed: {known})")
+    return evidence, [(result, finding) for result in evidence.analysers for finding in result.findings]
+
+
+def annotate_finding(case: Case, exhibit_id: str, finding_key: str, status: ReviewStatus, comment: str,
+                     actor: str) -> Annotation:
+    """Record the examiner's review of one finding in the custody log; return it as the report will show it."""
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT_CHARACTERS:
+        raise UsageError(f"--comment: at most {MAX_COMMENT_CHARACTERS} characters, not {len(comment)}")
+    if any(not (c.isprintable() or c == "\n") for c in comment):
+        raise UsageError("--comment: control characters are not allowed (line breaks are)")
+    if status is ReviewStatus.DISPUTED and not comment:
+        raise UsageError("--comment: say why the finding is disputed; a reader of the report needs the reason")
+    _, findings = exhibit_findings(case, exhibit_id)
+    match = next(((result, finding) for result, finding in findings if finding.key == finding_key), None)
+    if match is None:
+        raise UsageError(f"{exhibit_id} has no finding {finding_key!r}; list its findings with "
+                         f"'forensics annotate {case.directory} {exhibit_id}'")
+    result, finding = match
+    event = case.log(ANNOTATION_ACTION, actor, annotation_details(
+        exhibit_id, finding_key, status, comment, result.name, result.version, finding.strength.value, finding.score))
+    return current_annotations([event])[(exhibit_id, finding_key)]
 
 
 def report_facts(case: Case) -> tuple[dict, dict]:

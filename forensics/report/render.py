@@ -30,6 +30,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from forensics import __version__
+from forensics.case.annotations import current_annotations
 from forensics.case.custody import Event
 from forensics.data import evaluation_data_sets
 from forensics.results import Proposition, ResultsDocument, Status, Strength, TrainedComponent
@@ -254,6 +255,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
 
     generated = _parse_utc(report.generated_utc)
     registered = {cls.name: cls for cls in discover()}
+    annotations = current_annotations(report.events)
     summaries = []
     for evidence in document.evidence:
         ran = [a for a in evidence.analysers if a.status is Status.RAN]
@@ -271,6 +273,9 @@ def _context(report: ReportInput) -> dict[str, Any]:
             "supporting_analysers": [a for a in ran if any(f.strength is not Strength.NONE for f in a.findings)],
             "quiet_analysers": [a for a in ran if all(f.strength is Strength.NONE for f in a.findings)],
             "quiet": [(a, f) for a in ran for f in a.findings if f.strength is Strength.NONE],
+            # The examiner's reviews, oldest first, with the finding each is about (None if no longer produced).
+            "reviews": sorted(((note, findings.get(key)) for (exhibit, key), note in annotations.items()
+                               if exhibit == evidence.exhibit_id), key=lambda pair: pair[0].seq),
         })
     analysers_used = {(a.name, a.version): a for e in document.evidence for a in e.analysers}
     titles = {name: method.title for name, method in registered.items()}
@@ -317,6 +322,7 @@ def _context(report: ReportInput) -> dict[str, Any]:
         "meta": report.case_meta,
         "intakes": report.intakes,
         "signer": report.signer,
+        "annotations": annotations,
         "timestamp_authority": report.timestamp_authority,
         "references": sorted({f.reference for e in document.evidence for a in e.analysers for f in a.findings}),
         "created_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
