@@ -80,6 +80,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from forensics.workflow import analyse_exhibit, case_results, render_case_report, take_in
 
     signing = _signing(args)  # a bad key fails now, before any evidence is taken in
+    trust_anchors = _c2pa_trust_anchors(args.c2pa_trust)
     case, created = _open_or_create_case(args)
     actor = args.examiner or case.meta["examiner"]
     limits = Limits(max_megapixels=args.max_megapixels, max_image_bytes=args.max_image_mib * 2**20)
@@ -90,7 +91,8 @@ def _analyze(args: argparse.Namespace) -> int:
         for record in intake.records:
             try:
                 analyse_exhibit(case, record, actor, args.command_line, limits, on_timing=_timing_printer(args),
-                                on_progress=_progress_bar(args, record.original_name), threads=args.threads)
+                                on_progress=_progress_bar(args, record.original_name), threads=args.threads,
+                                c2pa_trust_anchors=trust_anchors)
                 analysed.append(record)
             except BadInputError as error:
                 errors.append(error)
@@ -114,6 +116,19 @@ def _analyze(args: argparse.Namespace) -> int:
             render_case_report(case, report_path, actor, signing, args.tsa)
         _print_summary(args, document, case.directory, report_path if not args.no_report else None, args.json)
         return errors[0].exit_code if errors else EXIT_OK
+
+
+def _c2pa_trust_anchors(path: str | None) -> str:
+    """The PEM certificates in ``path`` (empty without one); a UsageError when it holds none."""
+    if not path:
+        return ""
+    try:
+        text = Path(path).read_text("ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--c2pa-trust {path}: cannot be read as PEM text ({getattr(error, 'strerror', None) or error})") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise UsageError(f"--c2pa-trust {path}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+    return text
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -466,6 +481,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--note", default="", help="a note recorded with the intake")
     analyze.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
     analyze.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")
+    analyze.add_argument("--c2pa-trust", metavar="PEM", help="certificates (PEM) trusted to sign Content Credentials "
+                                                             "(C2PA); without it no C2PA signer is reported as trusted")
     analyze.add_argument("--threads", type=_positive_int, metavar="N",
                          help="analysers run side by side on N threads (default: one per available core; 1 when "
                               "several analyze commands share the machine)")

@@ -88,8 +88,12 @@ def analyse_exhibit(
     on_timing: Callable[[Timing], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
     threads: int | None = None,
+    c2pa_trust_anchors: str = "",
 ) -> str:
     """Analyse the case's copy of one exhibit; store and log the results; return the results' SHA-256.
+
+    ``c2pa_trust_anchors``: PEM certificates the examiner trusts to sign Content Credentials (the metadata
+    analysis validates C2PA signers against them; their SHA-256 is logged and stated in the finding).
 
     Raises BadInputError (after logging ``analysis.failed``) when the copy cannot be decoded, and CaseError
     when the evidence object no longer has the hash recorded at intake.
@@ -101,6 +105,7 @@ def analyse_exhibit(
         "sha256": record.sha256,
         "analysers": [{"name": a.name, "version": a.version, "parameters": recorded_parameters(a)} for a in analysers],
         "limits": {"max_megapixels": limits.max_megapixels, "max_image_bytes": limits.max_image_bytes, "max_frames": limits.max_frames},
+        "c2pa_trust_anchors_sha256": hashlib.sha256(c2pa_trust_anchors.encode()).hexdigest() if c2pa_trust_anchors else None,
     })
     object_path = case.object_path(record.sha256)
 
@@ -114,7 +119,8 @@ def analyse_exhibit(
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
     context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
-                              received_utc=record.intake_utc, progress=on_progress)
+                              received_utc=record.intake_utc, progress=on_progress,
+                              parameters={"c2pa_trust_anchors": c2pa_trust_anchors} if c2pa_trust_anchors else {})
     try:
         results = run_analysers(media, context, analysers, on_timing=on_timing, threads=threads)
     except EvidenceModified as error:

@@ -171,3 +171,32 @@ class TimestampAuthority:
         self._server.shutdown()
         self._server.server_close()
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def sign_content_credentials(picture: bytes, mime: str, signer: Credential, issuer: Credential,
+                             parent: bytes | None = None) -> bytes:
+    """``picture`` with a C2PA manifest signed by ``signer`` (certificate chain: signer, then ``issuer``), made with
+    the C2PA SDK's own signing API: a claim generator, two actions (opened the parent, adjusted colours with a named
+    editor) and, with ``parent``, that picture as the parent ingredient."""
+    import io
+
+    import c2pa
+
+    manifest = {
+        "claim_generator_info": [{"name": "forensics-tests", "version": "1.0"}],
+        "title": "picture",
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent-ingredient"]}},
+            {"action": "c2pa.color_adjustments", "softwareAgent": {"name": "Test Editor", "version": "2.0"}},
+        ] if parent else [{"action": "c2pa.created", "digitalSourceType":
+                           "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}]}}],
+    }
+    builder = c2pa.Builder(manifest)
+    if parent:
+        builder.add_ingredient({"title": "parent.jpg", "relationship": "parentOf", "label": "parent-ingredient"},
+                               "image/jpeg", io.BytesIO(parent))
+    info = c2pa.C2paSignerInfo(alg=b"es256", sign_cert=signer.cert_pem + issuer.cert_pem, private_key=signer.key_pem,
+                               ta_url=None)
+    signed = io.BytesIO()
+    builder.sign(c2pa.Signer.from_info(info), mime, io.BytesIO(picture), signed)
+    return signed.getvalue()

@@ -4,6 +4,7 @@ the ``container_metadata`` analyser's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 from functools import cache
@@ -12,6 +13,7 @@ import cv2
 import numpy as np
 
 from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout, jfif_before_exif, models_writing_jfif_first
+from forensics.algorithms.content_credentials import CredentialState, credential_facts, credential_state, status_codes
 from forensics.algorithms.dates import describe_span, parse_exif_date, parse_iso_date, parse_offset
 from forensics.algorithms.exif import Exif
 from forensics.algorithms.jpeg_quality import ijg_quality, nearest_ijg_quality, tables_digest
@@ -47,6 +49,8 @@ CAMERA_ENCODERS = shipped_file("camera_encoders.json")  # python -m forensics.ev
 PLACEHOLDER_DATES = {"2002:12:08 12:00:00", "0000:00:00 00:00:00"}
 
 REFERENCES = {
+    "c2pa": "C2PA Technical Specification 2.1 (Coalition for Content Provenance and Authenticity, 2024), sections 9.2 "
+            "(hard bindings), 14 (trust model) and 15 (validation); CAWG identity assertion 1.1",
     "software": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
                 "EXIF 2.32 (CIPA DC-008) tags Software/ProcessingSoftware; XMP (ISO 16684-1) CreatorTool and xmpMM:History",
     "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized (equal to DateTimeOriginal when a "
@@ -66,7 +70,7 @@ REFERENCES = {
 class MetadataAnalyser(Analyser):
     name = "metadata"
     title = "Metadata"
-    version = "2.3.0"
+    version = "2.4.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
@@ -81,8 +85,10 @@ class MetadataAnalyser(Analyser):
         }
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
-        meta = read_image_metadata(media.data or b"", media.file_type.format)
+        trust_anchors = context.parameters.get("c2pa_trust_anchors", "")
+        meta = read_image_metadata(media.data or b"", media.file_type.format, trust_anchors)
         findings = [_summary(meta, media)]
+        findings += _c2pa_findings(meta, media, trust_anchors)
         findings += _stripped_findings(meta, media)
         findings += _software_findings(meta)
         findings += _date_findings(meta, context.received_utc)
@@ -281,21 +287,135 @@ def _date_finding(measurements: list[Measurement], issues: list[str], strength: 
     )
 
 
+# What each state of the Content Credentials means for the two propositions, and how far it supports processing.
+_C2PA_READINGS = {
+    CredentialState.VALID_TRUSTED: (Strength.NONE, 0.0, (
+        "Every hash in the manifest matches the file, and the signer's certificate chains to a trust anchor the "
+        "examiner gave: the file is, byte for byte apart from the manifest, what that signer signed. Processing: the "
+        "actions below are what the signer declares was done before signing. Content: nothing changed after "
+        "signing, but a manifest cannot show what happened before it was signed.")),
+    CredentialState.VALID_UNTRUSTED: (Strength.NONE, 0.0, (
+        "Every hash in the manifest matches the file, but no trust anchor given for this examination vouches for "
+        "the signer's certificate, and anyone can make a certificate, including whoever edited the file. The file "
+        "is unchanged since it was signed; who signed it is not established. The actions below are the signer's "
+        "declaration.")),
+    CredentialState.CHANGED_AFTER_SIGNING: (Strength.STRONG, 0.9, (
+        "The manifest's hash of the file's bytes no longer matches: the file was changed after it was signed (its "
+        "pixels, its metadata, or both), or the manifest was taken from another file and attached to this one. "
+        "This strongly supports processing of the file after signing. The hash alone does not say what changed; "
+        "the comparison with the thumbnail signed with the manifest, below, tells a replaced picture from a small "
+        "change.")),
+    CredentialState.MANIFEST_ALTERED: (Strength.MODERATE, 0.6, (
+        "The manifest itself no longer matches its signature (the claim, or an assertion it lists, was changed "
+        "after signing). The Content Credentials prove nothing about this file, and someone or some program "
+        "rewrote them: moderate support for processing. It says nothing about the picture's content.")),
+    CredentialState.MANIFEST_INVALID: (Strength.WEAK, 0.3, (
+        "The manifest does not validate (see the status codes): it proves nothing about this file. A writer's bug "
+        "cannot be ruled out, so this is only weak support for processing, and none for content manipulation.")),
+    CredentialState.IDENTITY_UNVERIFIED: (Strength.NONE, 0.0, (
+        "The C2PA claim validates, but the identity assertion (CAWG) that names who the signer says they are could "
+        "not be verified; some identity checks need the network, which is never used during analysis. The file "
+        "is unchanged since it was signed; the named identity is not established.")),
+}
+
+
+def _c2pa_findings(meta: ImageMetadata, media: Media, trust_anchors: str) -> list[Finding]:
+    if meta.c2pa is None:
+        return _c2pa_unchecked(meta)
+    codes = status_codes(meta.c2pa)
+    state = credential_state(meta.c2pa_validation or "", codes)
+    facts = credential_facts(meta.c2pa)
+    strength, score, explanation = _C2PA_READINGS[state]
+    measurements = [
+        Measurement("state", state.value, note=f"the C2PA SDK's validation state: {meta.c2pa_validation}"),
+        Measurement("status codes", codes or ["none"]),
+        Measurement("signer (certificate common name)", facts.signer),
+        Measurement("certificate issuer", facts.issuer),
+        Measurement("signing time", facts.signing_time, note="from the claim signature's timestamp, when it has one"),
+        Measurement("claim generator", facts.claim_generator),
+        Measurement("actions", facts.actions or ["none recorded"]),
+        Measurement("ingredients", facts.ingredients or ["none"]),
+        Measurement("manifests in the store", facts.manifests),
+        Measurement("trust anchors given", meta.c2pa_trust_anchors,
+                    note=(f"SHA-256 of the anchors {hashlib.sha256(trust_anchors.encode()).hexdigest()}"
+                          if trust_anchors else "none: no signer can be trusted (forensics analyze --c2pa-trust PEM)")),
+    ]
+    thumbnail = _decoded(meta.c2pa_thumbnail)
+    if thumbnail is not None and media.pixels is not None:
+        comparison = compare_thumbnail(media.pixels, thumbnail)
+        measurements.append(Measurement("correlation with the thumbnail signed with the manifest", round(comparison.correlation, 3),
+                                        note="1 = the same picture; below 0.4, another picture"))
+        if state is CredentialState.CHANGED_AFTER_SIGNING:
+            explanation += (
+                f" The picture shows another picture than the one signed (correlation {comparison.correlation:.2f} with "
+                "the signed thumbnail)." if comparison.correlation < THUMBNAIL_DIFFERENT else
+                f" The picture still resembles the one signed (correlation {comparison.correlation:.2f} with the signed "
+                "thumbnail): it was not replaced, but changes too small to show at thumbnail size cannot be excluded.")
+    return [Finding(
+        key="metadata.c2pa", proposition=Proposition.PROCESSING, title=f"Content Credentials (C2PA): {state.value}",
+        explanation=explanation, strength=strength, score=score,
+        method="C2PA manifest store read and validated offline with the C2PA SDK (c2pa-python); its validation state and "
+               "status codes read as one of six states; the signed claim thumbnail compared with the picture",
+        reference=REFERENCES["c2pa"], measurements=measurements,
+        limitations=[
+            "A valid manifest shows the file is unchanged since it was signed, not that the picture is true: what "
+            "happened before signing rests on the signer's declarations.",
+            "Trust is only what the anchors given for this examination establish; no trust list is built in and "
+            "nothing (trust lists, revocation, remote manifests) is fetched.",
+            "The absence of Content Credentials says nothing: most cameras and programs write none, and they are "
+            "removed by most platforms.",
+        ],
+    )]
+
+
+def _c2pa_unchecked(meta: ImageMetadata) -> list[Finding]:
+    """A manifest the file points to or carries, which could not be checked: said, so that no reader takes it
+    for one that was checked or for none at all."""
+    if meta.c2pa_remote_url:
+        title = "Content Credentials (C2PA) kept elsewhere, not checked"
+        measurement = Measurement("manifest address", meta.c2pa_remote_url)
+        explanation = ("The file's Content Credentials are kept outside it, at an address it records; nothing is "
+                       "fetched during an analysis, so they were not checked. They neither support nor weaken either "
+                       "proposition here; the examiner can fetch the manifest and validate it with the file separately.")
+    elif meta.c2pa_unreadable:
+        title = "Content Credentials (C2PA) present but unreadable"
+        measurement = Measurement("reason given by the C2PA SDK", meta.c2pa_unreadable)
+        explanation = ("The file carries a C2PA manifest that the C2PA SDK cannot read (an unsupported or pre-release "
+                       "version, an unknown algorithm, or damage). Unread, it proves nothing either way.")
+    else:
+        return []
+    return [Finding(
+        key="metadata.c2pa", proposition=Proposition.PROCESSING, title=title, explanation=explanation,
+        strength=Strength.NONE, score=0.0, method="C2PA manifest store read offline with the C2PA SDK (c2pa-python)",
+        reference=REFERENCES["c2pa"], measurements=[measurement],
+        limitations=["Only a manifest that is read and validated says anything about the file."],
+    )]
+
+
+def _decoded(jpeg_or_png: bytes | None) -> np.ndarray | None:
+    if not jpeg_or_png:
+        return None
+    try:
+        decoded = cv2.imdecode(np.frombuffer(jpeg_or_png, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV asserts on empty or hostile buffers instead of returning None
+        return None
+    if decoded is None or min(decoded.shape[:2]) < 8:
+        return None
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
 def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     if meta.exif.thumbnail is None or media.pixels is None:
         return []
-    try:
-        decoded = cv2.imdecode(np.frombuffer(meta.exif.thumbnail, np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:  # OpenCV asserts on empty buffers instead of returning None
-        decoded = None
-    if decoded is None or min(decoded.shape[:2]) < 8:
+    decoded = _decoded(meta.exif.thumbnail)
+    if decoded is None:
         return [Finding(
             key="metadata.thumbnail", proposition=Proposition.PROCESSING, title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
             explanation="The file declares an embedded thumbnail, but its data is not a decodable JPEG image.",
             method="Decoding of the IFD1 thumbnail", reference=REFERENCES["thumbnail"],
             measurements=[Measurement("thumbnail size", len(meta.exif.thumbnail), "bytes")],
         )]
-    comparison = compare_thumbnail(media.pixels, cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    comparison = compare_thumbnail(media.pixels, decoded)
     strength, score, verdict = _thumbnail_verdict(comparison)
     thumbnail_tables = parse_jpeg(meta.exif.thumbnail).quantisation_tables
     return [Finding(

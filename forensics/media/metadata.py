@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
+from forensics.algorithms.content_credentials import claim_generator, manifest_actions
 from forensics.algorithms.exif import Exif, read_exif
 from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
 from forensics.algorithms.jpeg_structure import JpegStructure, mpf_image_count, parse_jpeg
@@ -31,15 +33,23 @@ class ImageMetadata:
     jpeg: JpegStructure | None = None
     png: PngStructure | None = None
     comments: list[str] = field(default_factory=list)
-    c2pa: dict | None = None
-    c2pa_state: str = "no C2PA manifest"
+    c2pa: dict | None = None  # the C2PA manifest store as the SDK gives it, when the file carries one
+    c2pa_state: str = "no C2PA manifest"  # in words, for the summary
+    c2pa_validation: str | None = None  # the SDK's validation state: "Trusted", "Valid" or "Invalid"
+    c2pa_trust_anchors: int = 0  # how many trust anchors the validation was given
+    c2pa_thumbnail: bytes | None = None  # the active manifest's claim thumbnail: the picture as it was signed
+    c2pa_remote_url: str | None = None  # where the file says its manifest is kept, when it is not embedded
+    c2pa_unreadable: str | None = None  # why a manifest that is present could not be read
     mpf_images: int | None = None
     problems: list[str] = field(default_factory=list)
 
 
-def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
+def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str = "") -> ImageMetadata:
     """Everything ``data`` (a whole image file, whose format ``file_format`` the loader detected from its first
-    bytes: "JPEG", "PNG", "TIFF", "WebP", "HEIF") says about itself; never raises on malformed input."""
+    bytes: "JPEG", "PNG", "TIFF", "WebP", "HEIF") says about itself; never raises on malformed input.
+
+    ``c2pa_trust_anchors``: PEM certificates whose holders the examiner trusts to sign Content Credentials;
+    without them no C2PA signer can be "trusted" (the SDK ships no trust list, and nothing is fetched)."""
     meta = ImageMetadata()
     if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG"):
         meta.exif = read_exif(data)
@@ -62,32 +72,71 @@ def read_image_metadata(data: bytes, file_format: str) -> ImageMetadata:
         parsed = parse_xmp(packet)
         meta.xmp.append(parsed)
         meta.problems += parsed.problems
-    meta.c2pa, meta.c2pa_state = _read_c2pa(data, file_format)
+    _read_c2pa(meta, data, file_format, c2pa_trust_anchors)
+    if meta.c2pa is None and meta.c2pa_remote_url is None:
+        # A manifest kept elsewhere may leave no "c2pa" label in the file, only its address in XMP (C2PA 2.1, 11.4).
+        meta.c2pa_remote_url = next((value[:500] for xmp in meta.xmp for key, value in xmp.properties.items()
+                                     if key.endswith(":provenance") and isinstance(value, str)
+                                     and value.startswith(("http://", "https://"))), None)
+        if meta.c2pa_remote_url:
+            meta.c2pa_state = f"the file refers to a C2PA manifest kept at {meta.c2pa_remote_url}, not fetched"
     return meta
 
 
 _C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WebP": "image/webp", "HEIF": "image/heif"}
 
 
-def _read_c2pa(data: bytes, file_format: str) -> tuple[dict | None, str]:
+MAX_C2PA_THUMBNAIL_BYTES = 4 * 2**20
+
+
+def _read_c2pa(meta: ImageMetadata, data: bytes, file_format: str, trust_anchors: str) -> None:
     # A manifest lives in a JUMBF box labelled "c2pa"; looking for the label first avoids loading the
     # C2PA library (and its cost) for the vast majority of files, which carry none.
     if b"c2pa" not in data or file_format not in _C2PA_MIME:
-        return None, "no C2PA manifest"
+        return
     try:
         import c2pa
     except ImportError:
-        return None, "a C2PA label is present, but c2pa-python is not installed to read it"
+        meta.c2pa_state = "a C2PA label is present, but c2pa-python is not installed to read it"
+        return
+    meta.c2pa_trust_anchors = trust_anchors.count("-----BEGIN CERTIFICATE-----")
+    # Nothing is fetched during analysis: not a manifest kept elsewhere, not a certificate's revocation status.
+    settings = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+    if trust_anchors:
+        settings = {"verify": {**settings["verify"], "verify_trust": True}, "trust": {"trust_anchors": trust_anchors}}
     try:
-        reader = c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data))
-        manifest_store = json.loads(reader.json())
-        state = str(reader.get_validation_state() or "unknown")
+        context = c2pa.Context(c2pa.Settings.from_dict(settings))
+        reader = c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data), context=context)
+        meta.c2pa = json.loads(reader.json())
+        meta.c2pa_validation = str(reader.get_validation_state() or "unknown")
     except Exception as error:  # ManifestNotFound and every parsing error of hostile JUMBF
-        text = str(error)
+        text = " ".join(str(error).split())
         if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in text or "not found" in text.lower():
-            return None, "no C2PA manifest"
-        return None, f"a C2PA manifest is present but could not be read ({text[:160]})"
-    return manifest_store, f"C2PA manifest present; validation state: {state}"
+            return
+        remote = re.search(r"must fetch remote manifests from url (\S+)", text)
+        if remote:
+            meta.c2pa_remote_url = remote.group(1)[:500]
+            meta.c2pa_state = f"the file refers to a C2PA manifest kept at {meta.c2pa_remote_url}, not fetched"
+            return
+        meta.c2pa_unreadable = text[:300]
+        meta.c2pa_state = f"a C2PA manifest is present but could not be read ({text[:160]})"
+        return
+    meta.c2pa_state = f"C2PA manifest present; validation state: {meta.c2pa_validation}"
+    meta.c2pa_thumbnail = _claim_thumbnail(reader, meta.c2pa)
+
+
+def _claim_thumbnail(reader, store: dict) -> bytes | None:
+    active = (store.get("manifests") or {}).get(store.get("active_manifest") or "", {})
+    identifier = (active.get("thumbnail") or {}).get("identifier")
+    if not identifier:
+        return None
+    buffer = io.BytesIO()
+    try:
+        reader.resource_to_stream(identifier, buffer)
+    except Exception:  # a thumbnail that cannot be extracted is simply not compared
+        return None
+    thumbnail = buffer.getvalue()
+    return thumbnail if 0 < len(thumbnail) <= MAX_C2PA_THUMBNAIL_BYTES else None
 
 
 def software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
@@ -116,20 +165,11 @@ def software_sources(meta: ImageMetadata) -> list[tuple[str, str]]:
             sources.append((f"PNG {kind} '{key}'", text[:300]))
     if meta.c2pa:
         for manifest in (meta.c2pa.get("manifests") or {}).values():
-            generator = manifest.get("claim_generator") or ""
+            generator = claim_generator(manifest)
             if generator:
                 sources.append(("C2PA claim generator", generator))
-            sources.extend(("C2PA action", json.dumps(action)[:300]) for action in c2pa_actions(manifest))
+            sources.extend(("C2PA action", json.dumps(action)[:300]) for action in manifest_actions(manifest))
     return sources
-
-
-def c2pa_actions(manifest: dict) -> list[dict]:
-    """The actions a C2PA manifest's ``c2pa.actions`` assertions record (opened, edited, converted ...)."""
-    actions = []
-    for assertion in manifest.get("assertions", []):
-        if str(assertion.get("label", "")).startswith("c2pa.actions"):
-            actions.extend(assertion.get("data", {}).get("actions", []))
-    return actions
 
 
 def camera_name(make: str | None, model: str | None) -> str | None:
