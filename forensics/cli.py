@@ -1,4 +1,4 @@
-"""Command line: ``forensics analyze``, ``forensics report``, ``forensics case ...``.
+"""Command line: ``forensics analyze``, ``report``, ``verify``, ``annotate``, ``export``, ``keygen``, ``case ...``.
 
 Exit codes (also in the README): 0 success; 1 internal error; 2 usage error; 3 bad input (an evidence
 file missing, empty, unreadable, not media, or undecodable); 4 case error (not a case, cannot write);
@@ -253,6 +253,27 @@ def _annotate(args: argparse.Namespace) -> int:
         actor = args.examiner or case.meta["examiner"]
         note = annotate_finding(case, exhibit_id, args.finding, ReviewStatus(args.status), args.comment or "", actor)
         _say(args, f"{exhibit_id} {args.finding}: marked {note.words} by {note.actor} at {note.utc} (custody event #{note.seq})")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    from forensics import __version__
+    from forensics.case import Case
+    from forensics.export.case_uco import CASE_VERSION, case_uco_graph
+    from forensics.workflow import case_results
+
+    with Case.open(args.case_dir) as case:
+        actor = args.examiner or case.meta["examiner"]
+        evidence = case.evidence()
+        document = case_results(case) if case.latest_results_by_exhibit() else None
+        case.log("export", actor, {"format": args.format, "output": str(args.output)})
+        events = case.events()
+        graph = case_uco_graph(case.meta, evidence, document, events, __version__)
+    _write_text(Path(args.output), json.dumps(graph, indent=1, ensure_ascii=False) + "\n")
+    _say(args, f"Exported {len(evidence)} exhibit(s) and {len(events)} custody events as CASE/UCO "
+               f"({CASE_VERSION}) JSON-LD: {args.output}")
     return EXIT_OK
 
 
@@ -519,6 +540,14 @@ def _parser() -> argparse.ArgumentParser:
     annotate.add_argument("--status", choices=["accepted", "to-check", "disputed"], help="the review")
     annotate.add_argument("--comment", help="why (required for disputed); at most 2000 characters")
     annotate.set_defaults(handler=_annotate)
+
+    export = commands.add_parser("export", parents=[actor], help="write a case's exhibits, custody log and findings "
+                                                                 "in another format (CASE/UCO JSON-LD)")
+    export.add_argument("case_dir", metavar="DIR", help="the case folder")
+    export.add_argument("--format", choices=["case-uco"], default="case-uco",
+                        help="case-uco: CASE 1.5.0 / UCO 1.5.0 JSON-LD, as Autopsy and other case tools exchange it")
+    export.add_argument("-o", "--output", metavar="FILE", required=True, help="the JSON-LD file to write")
+    export.set_defaults(handler=_export)
 
     keys = commands.add_parser("keygen", parents=[common], help="make a self-signed examiner key and certificate")
     keys.add_argument("directory", metavar="DIR", help="folder to write the key and certificate into")
