@@ -174,20 +174,22 @@ class TimestampAuthority:
 
 
 def sign_content_credentials(picture: bytes, mime: str, signer: Credential, issuer: Credential,
-                             parent: bytes | None = None) -> bytes:
+                             parent: bytes | None = None, editor: str = "Test Editor 2.0",
+                             generator: str = "forensics-tests 1.0") -> bytes:
     """``picture`` with a C2PA manifest signed by ``signer`` (certificate chain: signer, then ``issuer``), made with
-    the C2PA SDK's own signing API: a claim generator, two actions (opened the parent, adjusted colours with a named
-    editor) and, with ``parent``, that picture as the parent ingredient."""
+    the C2PA SDK's own signing API: a claim generator ("name version") and, with ``parent``, two actions (opened the parent, adjusted
+    colours with ``editor``: "name version") and that picture as the parent ingredient; without, one action
+    (created by a digital capture)."""
     import io
 
     import c2pa
 
     manifest = {
-        "claim_generator_info": [{"name": "forensics-tests", "version": "1.0"}],
+        "claim_generator_info": [dict(zip(("name", "version"), generator.rsplit(" ", 1)))],
         "title": "picture",
         "assertions": [{"label": "c2pa.actions", "data": {"actions": [
             {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent-ingredient"]}},
-            {"action": "c2pa.color_adjustments", "softwareAgent": {"name": "Test Editor", "version": "2.0"}},
+            {"action": "c2pa.color_adjustments", "softwareAgent": dict(zip(("name", "version"), editor.rsplit(" ", 1)))},
         ] if parent else [{"action": "c2pa.created", "digitalSourceType":
                            "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}]}}],
     }
