@@ -40,6 +40,15 @@ def video_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def analysed_photo_case(tmp_path_factory) -> Path:
+    """A case with one photo (no EXIF) analysed once, without a report; tests that change it work on a copy."""
+    folder = tmp_path_factory.mktemp("analysed-photo")
+    Image.fromarray(textured_rgb(240, 320)).save(folder / "photo.jpg", quality=90)
+    assert main(["analyze", str(folder / "photo.jpg"), "--case", str(folder / "case"), "--no-report", "-q"]) == 0
+    return folder / "case"
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run the CLI in-process; return (exit code, stdout, stderr)."""

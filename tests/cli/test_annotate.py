@@ -12,23 +12,10 @@ from forensics.case.annotations import ANNOTATION_ACTION, ReviewStatus, current_
 from forensics.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
 
 
-@pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    """A case with one analysed photo (no EXIF, so "metadata.stripped" is a weak processing finding)."""
-    from PIL import Image
-
-    from forensics.cli import main
-    from tests.helpers import textured_rgb
-
-    folder = tmp_path_factory.mktemp("analysed")
-    Image.fromarray(textured_rgb(240, 320)).save(folder / "photo.jpg", quality=90)
-    assert main(["analyze", str(folder / "photo.jpg"), "--case", str(folder / "case"), "--no-report", "-q"]) == EXIT_OK
-    return folder / "case"
-
-
 @pytest.fixture
-def case_dir(analysed, tmp_path):
-    return shutil.copytree(analysed, tmp_path / "case")
+def case_dir(analysed_photo_case, tmp_path):
+    """A copy of a case with one analysed photo (no EXIF, so "metadata.stripped" is a weak processing finding)."""
+    return shutil.copytree(analysed_photo_case, tmp_path / "case")
 
 
 def _annotation_events(case_dir):

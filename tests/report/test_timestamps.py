@@ -40,20 +40,6 @@ def keys(tmp_path_factory):
     return key, cert
 
 
-@pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    """A case analysed once, without a report: each test renders its own from it."""
-    from PIL import Image
-
-    from forensics.cli import main
-    from tests.helpers import textured_rgb
-
-    folder = tmp_path_factory.mktemp("analysed")
-    Image.fromarray(textured_rgb(240, 320)).save(folder / "photo.jpg", quality=90)
-    assert main(["analyze", str(folder / "photo.jpg"), "--case", str(folder / "case"), "--no-report", "-q"]) == EXIT_OK
-    return folder / "case"
-
-
 def _case_copy(analysed, tmp_path):
     return shutil.copytree(analysed, tmp_path / "case")
 
@@ -80,8 +66,8 @@ def _altered_token_time(pdf: bytes) -> bytes:
     return bytes(altered)
 
 
-def test_signed_report_carries_a_timestamp_that_verify_checks_and_states(tsa, keys, analysed, tmp_path, run_cli):
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+def test_signed_report_carries_a_timestamp_that_verify_checks_and_states(tsa, keys, analysed_photo_case, tmp_path, run_cli):
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     before = datetime.now(timezone.utc).replace(microsecond=0)
     code, _, stderr = run_cli("report", case, "-o", pdf, "--sign", keys[0], "--sign-cert", keys[1], "--tsa", tsa.url)
     assert code == EXIT_OK, stderr
@@ -100,8 +86,8 @@ def test_signed_report_carries_a_timestamp_that_verify_checks_and_states(tsa, ke
     assert "trusted timestamp (RFC 3161)" in text and "attached to the signature" in text
 
 
-def test_unsigned_report_gets_a_document_timestamp_and_stays_pdf_a(tsa, analysed, tmp_path, run_cli):
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+def test_unsigned_report_gets_a_document_timestamp_and_stays_pdf_a(tsa, analysed_photo_case, tmp_path, run_cli):
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     assert run_cli("report", case, "-o", pdf, "--tsa", tsa.url)[0] == EXIT_OK
     code, stdout, _ = run_cli("verify", pdf, "--tsa-trust", tsa.root_pem)
     assert code == EXIT_OK, stdout
@@ -113,8 +99,8 @@ def test_unsigned_report_gets_a_document_timestamp_and_stays_pdf_a(tsa, analysed
     assert run_cli("verify", pdf, "--require-signature")[0] == EXIT_VERIFY_FAILED
 
 
-def test_timestamp_of_an_untrusted_authority_fails_when_trust_is_asked(tsa, keys, analysed, tmp_path, run_cli):
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+def test_timestamp_of_an_untrusted_authority_fails_when_trust_is_asked(tsa, keys, analysed_photo_case, tmp_path, run_cli):
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     run_cli("report", case, "-o", pdf, "--sign", keys[0], "--sign-cert", keys[1], "--tsa", tsa.url)
     stranger = tmp_path / "other-root.pem"
     stranger.write_bytes(certificate_authority("Another Root").cert_pem)
@@ -126,10 +112,10 @@ def test_timestamp_of_an_untrusted_authority_fails_when_trust_is_asked(tsa, keys
 
 
 @pytest.mark.parametrize("signed", [True, False], ids=["signature-timestamp", "document-timestamp"])
-def test_altered_token_is_broken_and_its_time_is_not_stated_as_proven(tsa, keys, analysed, tmp_path, run_cli, signed):
+def test_altered_token_is_broken_and_its_time_is_not_stated_as_proven(tsa, keys, analysed_photo_case, tmp_path, run_cli, signed):
     from forensics.report.verify import verify_report
 
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     signing = ["--sign", keys[0], "--sign-cert", keys[1]] if signed else []
     assert run_cli("report", case, "-o", pdf, *signing, "--tsa", tsa.url)[0] == EXIT_OK
     checks = {c.name: c for c in verify_report(_altered_token_time(pdf.read_bytes()), tsa_trust=tsa.root_pem)}
@@ -137,11 +123,11 @@ def test_altered_token_is_broken_and_its_time_is_not_stated_as_proven(tsa, keys,
     assert "BROKEN" in checks["timestamp"].detail and "proves nothing" in checks["timestamp"].detail
 
 
-def test_unreachable_authority_is_a_one_line_error_and_nothing_is_recorded_as_signed(keys, analysed, tmp_path, run_cli):
+def test_unreachable_authority_is_a_one_line_error_and_nothing_is_recorded_as_signed(keys, analysed_photo_case, tmp_path, run_cli):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead_url = f"http://127.0.0.1:{probe.getsockname()[1]}/tsa"
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     code, _, stderr = run_cli("report", case, "-o", pdf, "--sign", keys[0], "--sign-cert", keys[1], "--tsa", dead_url)
     assert code == EXIT_USAGE
     assert stderr.startswith(f"error: the timestamp authority at {dead_url} gave no valid timestamp")
@@ -158,8 +144,8 @@ def test_tsa_address_must_be_http(tmp_path, run_cli, jpeg_file):
     assert not (tmp_path / "case").exists()  # refused before any evidence is taken in
 
 
-def test_report_without_timestamp_says_so_and_can_be_required(analysed, tmp_path, run_cli):
-    case, pdf = _case_copy(analysed, tmp_path), tmp_path / "r.pdf"
+def test_report_without_timestamp_says_so_and_can_be_required(analysed_photo_case, tmp_path, run_cli):
+    case, pdf = _case_copy(analysed_photo_case, tmp_path), tmp_path / "r.pdf"
     run_cli("report", case, "-o", pdf)
     code, stdout, _ = run_cli("verify", pdf)
     assert code == EXIT_OK and "N/A  timestamp: the report carries no trusted timestamp" in stdout
