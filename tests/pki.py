@@ -9,6 +9,7 @@ authority key identifier and digitalSignature (the C2PA trust model; dependency 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import shutil
 import subprocess
@@ -193,12 +194,13 @@ def sign_content_credentials(picture: bytes, mime: str, signer: Credential, issu
         ] if parent else [{"action": "c2pa.created", "digitalSourceType":
                            "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}]}}],
     }
-    builder = c2pa.Builder(manifest)
-    if parent:
-        builder.add_ingredient({"title": "parent.jpg", "relationship": "parentOf", "label": "parent-ingredient"},
-                               "image/jpeg", io.BytesIO(parent))
     info = c2pa.C2paSignerInfo(alg=b"es256", sign_cert=signer.cert_pem + issuer.cert_pem, private_key=signer.key_pem,
                                ta_url=None)
     signed = io.BytesIO()
-    builder.sign(c2pa.Signer.from_info(info), mime, io.BytesIO(picture), signed)
+    # Closed here rather than by garbage collection, whose finalisers run at random moments in later tests.
+    with contextlib.closing(c2pa.Builder(manifest)) as builder, contextlib.closing(c2pa.Signer.from_info(info)) as key:
+        if parent:
+            builder.add_ingredient({"title": "parent.jpg", "relationship": "parentOf", "label": "parent-ingredient"},
+                                   "image/jpeg", io.BytesIO(parent))
+        builder.sign(key, mime, io.BytesIO(picture), signed)
     return signed.getvalue()

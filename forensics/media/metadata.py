@@ -10,6 +10,7 @@ fields. Reading never raises on malformed input; what could not be read is liste
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -104,25 +105,30 @@ def _read_c2pa(meta: ImageMetadata, data: bytes, file_format: str, trust_anchors
     settings = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
     if trust_anchors:
         settings = {"verify": {**settings["verify"], "verify_trust": True}, "trust": {"trust_anchors": trust_anchors}}
-    try:
-        context = c2pa.Context(c2pa.Settings.from_dict(settings))
-        reader = c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data), context=context)
-        meta.c2pa = json.loads(reader.json())
-        meta.c2pa_validation = str(reader.get_validation_state() or "unknown")
-    except Exception as error:  # ManifestNotFound and every parsing error of hostile JUMBF
-        text = " ".join(str(error).split())
-        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in text or "not found" in text.lower():
+    # The SDK's objects are closed here, not left to garbage collection: their finalisers would run at random
+    # moments later, and a Ctrl-C that lands inside a finaliser is lost.
+    with contextlib.ExitStack() as owned:
+        try:
+            settings_object = owned.enter_context(contextlib.closing(c2pa.Settings.from_dict(settings)))
+            context = owned.enter_context(contextlib.closing(c2pa.Context(settings_object)))
+            reader = owned.enter_context(contextlib.closing(
+                c2pa.Reader(_C2PA_MIME[file_format], io.BytesIO(data), context=context)))
+            meta.c2pa = json.loads(reader.json())
+            meta.c2pa_validation = str(reader.get_validation_state() or "unknown")
+            meta.c2pa_thumbnail = _claim_thumbnail(reader, meta.c2pa)
+        except Exception as error:  # ManifestNotFound and every parsing error of hostile JUMBF
+            text = " ".join(str(error).split())
+            if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in text or "not found" in text.lower():
+                return
+            remote = re.search(r"must fetch remote manifests from url (\S+)", text)
+            if remote:
+                meta.c2pa_remote_url = remote.group(1)[:500]
+                meta.c2pa_state = f"the file refers to a C2PA manifest kept at {meta.c2pa_remote_url}, not fetched"
+                return
+            meta.c2pa_unreadable = text[:300]
+            meta.c2pa_state = f"a C2PA manifest is present but could not be read ({text[:160]})"
             return
-        remote = re.search(r"must fetch remote manifests from url (\S+)", text)
-        if remote:
-            meta.c2pa_remote_url = remote.group(1)[:500]
-            meta.c2pa_state = f"the file refers to a C2PA manifest kept at {meta.c2pa_remote_url}, not fetched"
-            return
-        meta.c2pa_unreadable = text[:300]
-        meta.c2pa_state = f"a C2PA manifest is present but could not be read ({text[:160]})"
-        return
     meta.c2pa_state = f"C2PA manifest present; validation state: {meta.c2pa_validation}"
-    meta.c2pa_thumbnail = _claim_thumbnail(reader, meta.c2pa)
 
 
 def _claim_thumbnail(reader, store: dict) -> bytes | None:
