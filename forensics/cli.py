@@ -92,7 +92,7 @@ def _analyze(args: argparse.Namespace) -> int:
             try:
                 analyse_exhibit(case, record, actor, args.command_line, limits, on_timing=_timing_printer(args),
                                 on_progress=_progress_bar(args, record.original_name), threads=args.threads,
-                                c2pa_trust_anchors=trust_anchors)
+                                c2pa_trust_anchors=trust_anchors, on_warning=_warning)
                 analysed.append(record)
             except BadInputError as error:
                 errors.append(error)
@@ -461,6 +461,11 @@ def _write_text(path: Path, text: str) -> None:
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
         print(message)
+
+
+def _warning(message: str) -> None:
+    printable = "".join(c if c.isprintable() else "?" for c in message)
+    print(f"warning: {printable}", file=sys.stderr)
 
 
 def _error(message: str) -> None:

@@ -30,7 +30,7 @@ from forensics.case.annotations import (
 from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
 from forensics.errors import BadInputError, CaseError, UsageError
-from forensics.media import Limits, load_media
+from forensics.media import Limits, load_media, partial_note
 from forensics.results import (
     AnalyserResult,
     CaseInfo,
@@ -89,11 +89,13 @@ def analyse_exhibit(
     on_progress: Callable[[float], None] | None = None,
     threads: int | None = None,
     c2pa_trust_anchors: str = "",
+    on_warning: Callable[[str], None] | None = None,
 ) -> str:
     """Analyse the case's copy of one exhibit; store and log the results; return the results' SHA-256.
 
     ``c2pa_trust_anchors``: PEM certificates the examiner trusts to sign Content Credentials (the metadata
     analysis validates C2PA signers against them; their SHA-256 is logged and stated in the finding).
+    ``on_warning`` is told, in one line, when the file could only be analysed in part (cut short or damaged).
 
     Raises BadInputError (after logging ``analysis.failed``) when the copy cannot be decoded, and CaseError
     when the evidence object no longer has the hash recorded at intake.
@@ -118,6 +120,8 @@ def analyse_exhibit(
     except BadInputError as error:
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
+    if media.partial and on_warning:
+        on_warning(f"{record.original_name}: {partial_note(media.decoded_rows, media.height)}")
     context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
                               received_utc=record.intake_utc, progress=on_progress,
                               parameters={"c2pa_trust_anchors": c2pa_trust_anchors} if c2pa_trust_anchors else {})
@@ -144,6 +148,7 @@ def analyse_exhibit(
         "exhibit_id": record.exhibit_id,
         "results_sha256": digest,
         "statuses": {r.name: r.status.value for r in results},
+        "decoded_in_part": partial_note(media.decoded_rows, media.height) if media.partial else None,
         "started_seq": started.seq,
     })
     return digest

@@ -66,9 +66,14 @@ def keypoint_pairs(grey: np.ndarray, ratio: float = 0.5, min_distance_px: float 
         return np.empty((0, 2)), np.empty((0, 2))
     points = np.array([k.pt for k in keypoints], dtype=np.float64)
     k = min(neighbours + 1, len(keypoints))
-    matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
+    try:
+        rows = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64}).knnMatch(descriptors, descriptors, k=k)
+    except cv2.error:
+        # FLANN's kd-trees assert when many descriptors are identical (a two-tone mask, a flat picture) and they
+        # cannot return k neighbours; the exhaustive search always can, and finds the exact neighbours.
+        rows = cv2.BFMatcher(cv2.NORM_L2).knnMatch(descriptors, descriptors, k=k)
     first, second = [], []
-    for row in matcher.knnMatch(descriptors, descriptors, k=k):
+    for row in rows:
         others = [m for m in row if m.trainIdx != m.queryIdx]
         for current, following in zip(others, others[1:]):
             if current.distance >= ratio * following.distance:

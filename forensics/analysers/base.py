@@ -19,12 +19,12 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Callable, ClassVar
 
 from forensics.errors import NotApplicable  # noqa: F401  (part of the analyser contract)
-from forensics.media import Media
+from forensics.media import Media, partial_note
 from forensics.results import AnalyserResult, AppendixEntry, Finding, Status, TrainedComponent
 
 
@@ -282,8 +282,12 @@ def _analyse(cls: type[Analyser], media: Media, context: AnalysisContext) -> Ana
     parameters = recorded_parameters(cls)
     try:
         output = cls().analyse(media, context)
+        findings = output.findings
+        if media.partial:  # every finding says it stands on part of the file
+            note = f"Measured on a damaged file: {partial_note(media.decoded_rows, media.height)}."
+            findings = [replace(finding, limitations=[*finding.limitations, note]) for finding in findings]
         return AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
-                              findings=output.findings, warnings=output.warnings,
+                              findings=findings, warnings=output.warnings,
                               appendix=output.appendix, trained_components=output.trained_components)
     except NotApplicable as reason:
         return AnalyserResult(cls.name, cls.version, Status.NOT_APPLICABLE, reason=str(reason), parameters=parameters)

@@ -84,7 +84,7 @@ def copy_move_clusters(rgb: np.ndarray) -> list[CopyMoveCluster]:
 class CopyMoveAnalyser(Analyser):
     name = "copy_move"
     title = "Regions copied within the picture"
-    version = "0.3.0"
+    version = "0.3.1"
     kinds = frozenset({"image"})
     memory_heavy = True  # SIFT's scale space: about 0.4 GB whatever the picture's size
     description = ("Regions of the picture copied elsewhere in it: matched SIFT keypoints agreeing on one transform; "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+import numpy as np
+
 from forensics.algorithms.pixel_hash import pixel_sha256
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import encode_jpeg, reduce
-from forensics.media import Media
+from forensics.media import Media, partial_note, upright
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -37,7 +39,7 @@ _EXTENSIONS = {
 class FileIdentity(Analyser):
     name = "file_identity"
     title = "File identity"
-    version = "1.2.0"
+    version = "1.3.0"
     kinds = frozenset({"image", "video"})
     description = ("Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration; the "
                    "pixel-data hash of a picture.")
@@ -47,6 +49,8 @@ class FileIdentity(Analyser):
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         findings = [self._identity(media)]
+        if media.partial:
+            findings.append(_incomplete(media))
         mismatch = self._extension_mismatch(media, context.original_name)
         if mismatch:
             findings.append(mismatch)
@@ -123,19 +127,65 @@ class FileIdentity(Analyser):
     def _preview(self, media: Media) -> Figure:
         # A JPEG: the preview is a photograph, which a lossless PNG stored at four to six times the size, twice in
         # every report (on its page and in the attached results).
-        return Figure.from_bytes(
-            "Preview",
-            "The decoded image, reduced in size and shown upright according to its EXIF orientation, for identification "
-            f"only (stored as a JPEG at quality {PREVIEW_JPEG_QUALITY}, so it carries compression of its own).",
-            "image/jpeg",
-            encode_jpeg(reduce(media.upright_pixels, PREVIEW_MAX_SIDE_PX), PREVIEW_JPEG_QUALITY),
-        )
+        caption = ("The decoded image, reduced in size and shown upright according to its EXIF orientation, for "
+                   f"identification only (stored as a JPEG at quality {PREVIEW_JPEG_QUALITY}, so it carries compression "
+                   "of its own).")
+        pixels = media.upright_pixels
+        if media.partial and media.decoded_rows < (media.height or 0):
+            pixels = upright(with_missing_rows_hatched(media.pixels, media.height), media.orientation)
+            caption += (f" Only the first {media.decoded_rows} of its {media.height} stored rows could be decoded: the "
+                        "hatched part is missing from the file as received.")
+        return Figure.from_bytes("Preview", caption, "image/jpeg",
+                                 encode_jpeg(reduce(pixels, PREVIEW_MAX_SIDE_PX), PREVIEW_JPEG_QUALITY))
+
+
+HATCH_PERIOD_PX = 24  # of the stripes that mark the part of a picture the file no longer holds, at full size
+
+
+def with_missing_rows_hatched(decoded: np.ndarray, height: int) -> np.ndarray:
+    """The picture at its declared ``height``: the decoded rows, then diagonal red and grey stripes where the
+    file's data ends (wide enough to survive the reduction to a preview)."""
+    missing = height - decoded.shape[0]
+    y, x = np.mgrid[0:missing, 0:decoded.shape[1]]
+    stripes = ((x + y + decoded.shape[0]) // (HATCH_PERIOD_PX // 2)) % 2 == 0
+    fill = np.where(stripes[..., None], np.array([200, 30, 30], np.uint8), np.array([90, 90, 90], np.uint8))
+    return np.concatenate([decoded, fill.astype(np.uint8)], axis=0)
+
+
+def _incomplete(media: Media) -> Finding:
+    complete_rows = media.decoded_rows >= (media.height or 0)
+    return Finding(
+        key="file_identity.incomplete", proposition=Proposition.PROCESSING, title="The file is cut short or damaged",
+        explanation=(
+            f"The file's data ends early or is damaged: {partial_note(media.decoded_rows, media.height)}. A transfer "
+            "cut short, a file carved from a disk or a damaged card leave files like this; so can deliberate damage. "
+            "Its metadata and structure were analysed whole; the picture analyses saw "
+            + ("every row, with details missing throughout." if complete_rows else
+               f"only the first {media.decoded_rows} rows, and say nothing about the rest.")
+            + " This is an observation about the file as received, not support for either proposition."),
+        strength=Strength.NONE, score=0.0,
+        method="Decoding with the decoder's recovery from missing data (Pillow, libjpeg/zlib); the rows it could not "
+               "decode, which it fills with one colour to the last row, counted from the bottom",
+        reference="ITU-T T.81 (JPEG) section B.2 (scan and restart structure); ISO/IEC 15948 (PNG) section 11.2.4",
+        measurements=[
+            Measurement("rows decoded", media.decoded_rows, "rows"),
+            Measurement("rows the file declares", media.height, "rows"),
+            Measurement("share decoded", round(media.decoded_rows / media.height, 3) if media.height else None),
+        ],
+        limitations=[
+            "Rows of a real picture that are all of the decoder's fill colour, just above the missing part, are counted as "
+            "missing: the count can only be too low, never too high.",
+            "For JPEG the last row of MCUs before the end of the data is left out, as the data may end inside it.",
+        ],
+    )
 
 
 def _pixel_hash(media: Media) -> Measurement:
     name = "pixel data SHA-256"
     if media.pixels is None:
         return Measurement(name, None, note="not computed: the pixels could not be decoded")
+    if media.partial:
+        return Measurement(name, None, note="not computed: the file is cut short or damaged, so its pixels are not all known")
     if (media.frame_count or 1) > 1:
         return Measurement(name, None, note=f"not computed: the file holds {media.frame_count} frames, and the canonical "
                                            "form covers single pictures")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator
@@ -65,6 +65,14 @@ class Media:
     pixels: np.ndarray | None = None
     data: bytes | None = None  # the raw file bytes of an image (for analysers that parse the container)
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Set when the file is cut short or damaged and only part of it could be decoded: how many stored rows
+    # ``pixels`` holds (they are the picture's first rows; ``height`` stays the declared height). Equal to
+    # ``height`` when every row was decoded from incomplete data (a progressive JPEG's early scans).
+    decoded_rows: int | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.decoded_rows is not None
 
     @property
     def kind(self) -> str:
@@ -80,10 +88,17 @@ class Media:
     def jpeg_coefficients(self) -> JpegCoefficients:
         """The stored DCT coefficients of a JPEG, read once and shared by the analysers that need them.
 
-        Raises CoefficientsUnavailable (not cached) for other formats and for files libjpeg refuses."""
+        Raises CoefficientsUnavailable (not cached) for other formats, for files libjpeg refuses, and for damaged
+        files whose every row was decoded from incomplete data (their coefficients are partly missing throughout).
+        Of a file cut short, only the blocks of the decoded rows are kept: libjpeg fills the rest with zeros."""
         if self.file_type.format != "JPEG" or self.pixels is None:
             raise CoefficientsUnavailable("not a decoded JPEG image")
-        return read_coefficients(self.path, self.pixels.shape[:2])
+        if self.partial and self.decoded_rows >= (self.height or 0):
+            raise CoefficientsUnavailable("the file is damaged and its coefficients are incomplete throughout")
+        coefficients = read_coefficients(self.path, self.pixels.shape[:2])
+        if self.partial:
+            coefficients = replace(coefficients, luma_blocks=coefficients.luma_blocks[: self.pixels.shape[0] // 8])
+        return coefficients
 
 
 def load_media(path: str | Path, limits: Limits = Limits()) -> Media:
@@ -139,8 +154,15 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
             mode_name, channels, bit_depth = _PIL_MODES.get(image.mode, (image.mode, len(image.getbands()), 8))
             bit_depth = _stored_bit_depth(file_type, data, image) or bit_depth
             image.seek(0)
-            image.load()
-            pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+            decoded_rows = None
+            try:
+                image.load()
+            except Exception as error:
+                if frame_count > 1:
+                    raise
+                image, decoded_rows = _salvage(data, file_type, error)
+                notes.append(partial_note(decoded_rows, height))
+            pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)[:decoded_rows]
     except BadInputError:
         raise
     except Exception as error:  # Pillow's plugins raise many types (TypeError, KeyError ...) on hostile files
@@ -151,8 +173,61 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         path=path, file_type=file_type, size_bytes=size, width=width, height=height, mode=mode_name,
         channels=channels, bit_depth=bit_depth, frame_count=frame_count,
         duration_s=duration_ms / 1000 if duration_ms else None, orientation=orientation,
-        pixels=pixels, data=data, warnings=tuple(notes),
+        pixels=pixels, data=data, warnings=tuple(notes), decoded_rows=decoded_rows,
     )
+
+
+def partial_note(decoded_rows: int, height: int) -> str:
+    """The one line that says how much of a damaged picture was decoded (media warnings, findings, the CLI)."""
+    if decoded_rows >= height:
+        return ("the file is cut short or damaged, but every row was decoded from the data present (a progressive or "
+                "interlaced picture's early passes, or damage after the last row): details may be missing throughout")
+    return (f"the file is cut short or damaged: only its first {decoded_rows} of {height} rows "
+            f"({100 * decoded_rows / height:.0f} %) could be decoded; the pictures and measurements cover those rows only")
+
+
+def _salvage(data: bytes, file_type: FileType, error: Exception) -> tuple[Image.Image, int]:
+    """Decode what a cut-short or damaged picture holds: (the image, how many of its first rows are real).
+
+    Pillow, told to load truncated images, fills what it could not decode with one colour (grey for JPEG, black
+    for PNG) to the last row; those trailing rows are dropped, and so is a last row (of MCUs, for a JPEG) that
+    the data ended inside. Raises the original error when not one row can be recovered."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception:
+        raise error from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+    rgb = np.asarray(image.convert("RGB"))
+    height = image.size[1]
+    rows = rows_before_fill(rgb)
+    if file_type.format == "JPEG" and not image.info.get("progressive") and rows > 0:
+        # The data ends inside a row of MCUs (8 or 16 pixels high): libjpeg decodes that row's last MCUs from
+        # what is left, or from nothing (flat blocks of the last DC value), then the decoder fills the rows below.
+        # That row is dropped. With vertically subsampled chroma, libjpeg upsamples each MCU row's colour with the
+        # next one's (it outputs one MCU row behind), so the MCU row above goes too, and the pixel row above that,
+        # whose colour is smoothed with it (measured: what is kept equals the complete file's decoding).
+        vertical_sampling = max((layer[2] for layer in getattr(image, "layer", [])), default=1)
+        mcu_height = 8 * vertical_sampling
+        last_row_start = (rows - 1) // mcu_height * mcu_height  # of the MCU row that holds the last row kept
+        rows = max(0, last_row_start - (mcu_height + 1 if vertical_sampling > 1 else 0))
+    elif rows < height:
+        rows -= 1  # the data may end inside the last row kept
+    if rows <= 0:
+        raise error
+    return image, rows
+
+
+def rows_before_fill(rgb: np.ndarray) -> int:
+    """How many rows come before the trailing run of rows that are all one colour, the colour of the last
+    pixel (all of them when the last row is not uniform)."""
+    uniform = (rgb == rgb[-1, 0]).all(axis=(1, 2))
+    if not uniform[-1]:
+        return rgb.shape[0]
+    return int(rgb.shape[0] - np.argmin(uniform[::-1])) if not uniform.all() else 0
 
 
 def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:

@@ -65,3 +65,25 @@ def test_pairs_from_a_translation_and_noise_give_one_group_with_that_translation
 def test_a_flat_picture_has_no_keypoints_and_no_pairs():
     first, second = keypoint_pairs(np.full((300, 400), 128, np.uint8))
     assert len(first) == len(second) == 0
+
+
+def test_when_flann_cannot_answer_the_exhaustive_search_finds_the_same_copy(photo, monkeypatch):
+    """FLANN's randomised kd-trees assert when they cannot return k neighbours (seen on a two-tone mask cut short);
+    the exhaustive matcher takes over and finds the copy as well."""
+    import cv2
+
+    forged, _ = paste_copy(photo, np.random.default_rng(3), size_fraction=0.25)
+    grey = cv2.cvtColor(jpeg(forged), cv2.COLOR_RGB2GRAY)
+    with_flann = keypoint_pairs(grey)
+
+    class Asserting:
+        def __init__(self, *args):
+            pass
+
+        def knnMatch(self, *args, **kwargs):  # noqa: N802 - OpenCV's naming
+            raise cv2.error("result.full() in function 'getNeighbors'")
+
+    monkeypatch.setattr(cv2, "FlannBasedMatcher", Asserting)
+    exhaustive = keypoint_pairs(grey)
+    assert len(exhaustive[0]) >= 0.9 * len(with_flann[0]) > 20
+    assert transform_clusters(*exhaustive)[0].inliers >= 10

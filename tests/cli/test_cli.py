@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 from pypdf import PdfReader
 
 import forensics
+from forensics.case import Case
 from forensics.errors import EXIT_BAD_INPUT, EXIT_CASE, EXIT_OK, EXIT_VERIFY_FAILED
 from tests.helpers import sha256_of, written
 
@@ -149,7 +151,8 @@ def truncated_jpeg(folder: Path) -> Path:
 
     full = folder / "full.jpg"
     Image.fromarray(textured_rgb(200, 200)).save(full, quality=90)
-    (folder / "cut.jpg").write_bytes(full.read_bytes()[:700])
+    data = full.read_bytes()
+    (folder / "cut.jpg").write_bytes(data[: data.index(b"\xff\xda") + 20])  # a few bytes into the scan: no whole row
     return folder / "cut.jpg"
 
 
@@ -271,3 +274,34 @@ def test_threads_chooses_how_many_analysers_run_side_by_side(tmp_path, run_cli, 
     with pytest.raises(SystemExit) as refused:
         run_cli("analyze", jpeg_file, "--case", tmp_path / "case9", "--threads", "0")
     assert refused.value.code == 2
+
+
+def test_a_cut_short_photo_is_analysed_as_far_as_it_decodes_and_says_so(tmp_path, run_cli):
+    from PIL import Image
+
+    from tests.helpers import textured_rgb
+
+    complete = tmp_path / "complete.jpg"
+    Image.fromarray(textured_rgb(480, 640)).save(complete, quality=90)
+    (tmp_path / "cut.jpg").write_bytes(complete.read_bytes()[: complete.stat().st_size * 6 // 10])
+    case, out = tmp_path / "case", tmp_path / "r.json"
+    code, stdout, stderr = run_cli("analyze", tmp_path / "cut.jpg", "--case", case, "--json", out, "--no-report")
+    assert code == EXIT_OK and "E001" in stdout
+    assert stderr.startswith("warning: cut.jpg: the file is cut short or damaged: only its first ") and stderr.count("\n") == 1
+    evidence = json.loads(out.read_text())["evidence"][0]
+    findings = {f["key"]: f for a in evidence["analysers"] for f in a["findings"]}
+    incomplete = {m["name"]: m["value"] for m in findings["file_identity.incomplete"]["measurements"]}
+    assert incomplete["rows the file declares"] == 480 and 200 < incomplete["rows decoded"] < 300
+    assert all(any(line.startswith("Measured on a damaged file") for line in f["limitations"]) for f in findings.values())
+    identity = {m["name"]: m for m in findings["file_identity.identity"]["measurements"]}
+    assert identity["pixel data SHA-256"]["value"] is None and identity["height"]["value"] == 480
+    preview = findings["file_identity.identity"]["figures"][0]
+    import base64
+    import io
+
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(preview["data_base64"]))).convert("RGB")).astype(int)
+    bottom = shown[-shown.shape[0] // 6 :]  # the missing part is hatched in red and grey
+    assert (bottom[..., 0] - bottom[..., 1]).max() > 100 and "hatched part is missing" in preview["caption"]
+    with Case.open(case) as opened:
+        finished = [e for e in opened.events() if e.action == "analysis.finished"][-1]
+    assert finished.details["decoded_in_part"].startswith("the file is cut short")

@@ -104,11 +104,62 @@ def test_video_frame_count_fps_and_duration_match_what_was_written(video_file):
     assert media.pixels is None
 
 
-def test_truncated_jpeg_is_bad_input(tmp_path, jpeg_file):
+def test_a_jpeg_cut_before_its_first_row_is_bad_input(tmp_path, jpeg_file):
     path = tmp_path / "cut.jpg"
-    path.write_bytes(jpeg_file.read_bytes()[:600])
+    data = jpeg_file.read_bytes()
+    path.write_bytes(data[: data.index(b"\xff\xda") + 20])  # a few bytes into the scan: not one whole row of blocks
     with pytest.raises(BadInputError, match="cannot be decoded"):
         load_media(path)
+
+
+@pytest.mark.parametrize("subsampling", [0, 1, 2], ids=["4:4:4", "4:2:2", "4:2:0"])
+@pytest.mark.parametrize("share", [0.3, 0.75, 0.999])
+def test_a_cut_short_jpeg_keeps_exactly_the_rows_the_complete_file_decodes_to(tmp_path, subsampling, share):
+    """The reference is the complete file's own decoding: every row kept must equal it, none may be invented."""
+    complete = tmp_path / "complete.jpg"
+    Image.fromarray(textured_rgb(475, 633)).save(complete, quality=90, subsampling=subsampling)
+    data = complete.read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: int(len(data) * share)])
+    media = load_media(tmp_path / "cut.jpg")
+    assert media.partial and (media.width, media.height) == (633, 475)  # the declared size stays
+    assert 0 < media.decoded_rows < 475 and media.pixels.shape == (media.decoded_rows, 633, 3)
+    assert media.decoded_rows >= 475 * share - 2 * 16 - 1 - 475 * 0.05  # about as many rows as bytes, less the last
+    np.testing.assert_array_equal(media.pixels, np.asarray(Image.open(complete))[: media.decoded_rows])
+    assert media.warnings == (f"the file is cut short or damaged: only its first {media.decoded_rows} of 475 rows "
+                              f"({100 * media.decoded_rows / 475:.0f} %) could be decoded; the pictures and measurements "
+                              "cover those rows only",)
+    coefficients = media.jpeg_coefficients  # only the blocks of the rows kept, equal to the complete file's
+    import jpegio
+
+    whole = jpegio.read(str(complete)).coef_arrays[0]
+    kept = coefficients.luma_blocks.shape[0]
+    assert kept == media.decoded_rows // 8
+    np.testing.assert_array_equal(coefficients.luma_blocks.transpose(0, 2, 1, 3).reshape(kept * 8, -1),
+                                  whole[: kept * 8, : coefficients.luma_blocks.shape[1] * 8])
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "P"])
+def test_a_cut_short_png_keeps_exactly_the_rows_the_complete_file_decodes_to(tmp_path, mode):
+    complete = tmp_path / "complete.png"
+    Image.fromarray(textured_rgb(240, 320)).convert(mode).save(complete)
+    data = complete.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    media = load_media(tmp_path / "cut.png")
+    assert media.partial and 0 < media.decoded_rows < 240
+    np.testing.assert_array_equal(media.pixels, np.asarray(Image.open(complete).convert("RGB"))[: media.decoded_rows])
+
+
+def test_a_cut_short_progressive_jpeg_decodes_every_row_and_withholds_its_coefficients(tmp_path):
+    from forensics.media.jpeg_coefficients import CoefficientsUnavailable
+
+    complete = tmp_path / "complete.jpg"
+    Image.fromarray(textured_rgb(240, 320)).save(complete, quality=90, progressive=True)
+    (tmp_path / "cut.jpg").write_bytes(complete.read_bytes()[: complete.stat().st_size // 2])
+    media = load_media(tmp_path / "cut.jpg")
+    assert media.partial and media.decoded_rows == 240 and media.pixels.shape == (240, 320, 3)
+    assert "every row was decoded from the data present" in media.warnings[0]
+    with pytest.raises(CoefficientsUnavailable, match="incomplete"):
+        _ = media.jpeg_coefficients
 
 
 def test_truncated_video_is_bad_input(tmp_path, video_file):
