@@ -10,6 +10,7 @@ from forensics.algorithms.pixel_hash import pixel_sha256
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
 from forensics.figures import encode_jpeg, reduce
 from forensics.media import Media, partial_note, upright
+from forensics.media.heif import heif_structure
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -77,6 +78,8 @@ class FileIdentity(Analyser):
             m.append(Measurement("EXIF orientation", media.orientation, note="1 = upright; 6 and 8 = rotated a quarter turn"))
         if media.kind == "image":
             m.append(_pixel_hash(media))
+        if media.file_type.format == "HEIF":
+            m += _heif_measurements(media.data or b"")
         figures = [self._preview(media)] if media.pixels is not None else []
         size = f"{media.width} x {media.height} pixels" if media.width else "of undetermined size"
         what = f"a {media.file_type.format} {media.kind} {size}"
@@ -178,6 +181,20 @@ def _incomplete(media: Media) -> Finding:
             "For JPEG the last row of MCUs before the end of the data is left out, as the data may end inside it.",
         ],
     )
+
+
+def _heif_measurements(data: bytes) -> list[Measurement]:
+    structure = heif_structure(data)
+    if structure is None:
+        return [Measurement("HEIF item structure", None, note="not read: pillow-heif is missing or cannot parse the file")]
+    return [
+        Measurement("HEIF top-level images", structure.images, note=f"primary: image {structure.primary_index + 1}"),
+        Measurement("primary image size", list(structure.primary_size), "pixels (width, height)"),
+        Measurement("primary image bit depth and chroma", f"{structure.bit_depth} bits, {structure.chroma}"),
+        Measurement("thumbnails of the primary image", structure.thumbnails or ["none"], "pixels (larger side)"),
+        Measurement("depth images", structure.depth_images),
+        Measurement("auxiliary images", structure.auxiliary or ["none"], note="alpha, HDR gain maps and the like"),
+    ]
 
 
 def _pixel_hash(media: Media) -> Measurement:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from forensics.errors import BadInputError
+from forensics.media.heif import heif_decoder_registered
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
 from forensics.media.orientation import upright
 from forensics.media.sniff import FileType, sniff
@@ -129,14 +130,8 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         raise BadInputError(path, f"image file is {size / 2**20:.0f} MiB, over the {limits.max_image_bytes / 2**20:.0f} MiB limit (--max-image-mib)")
     data = Path(path).read_bytes()
     notes: list[str] = []
-    if file_type.format == "HEIF" and not _pillow_can_open(data):
-        # The container is valid evidence even where no HEIF decoder is installed: it is taken in and
-        # identified, and pixel analysers report themselves not applicable.
-        return Media(
-            path=path, file_type=file_type, size_bytes=size, width=None, height=None, mode=None, channels=None,
-            bit_depth=None, frame_count=None, duration_s=None, data=data,
-            warnings=("no HEIF decoder is installed here: pixels were not decoded",),
-        )
+    if file_type.format == "HEIF" and not (heif_decoder_registered() and _pillow_can_open(data)):
+        return _undecoded_heif(path, file_type, size, data, "no HEIF decoder installed here can open this file")
     try:
         with warnings.catch_warnings(), strict_pillow():
             warnings.simplefilter("ignore")
@@ -166,6 +161,8 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
     except BadInputError:
         raise
     except Exception as error:  # Pillow's plugins raise many types (TypeError, KeyError ...) on hostile files
+        if file_type.format == "HEIF":
+            return _undecoded_heif(path, file_type, size, data, f"its image data cannot be decoded ({_describe(error)})")
         raise BadInputError(path, f"{file_type.format} image data cannot be decoded ({_describe(error)})") from error
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
@@ -175,6 +172,14 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         duration_s=duration_ms / 1000 if duration_ms else None, orientation=orientation,
         pixels=pixels, data=data, warnings=tuple(notes), decoded_rows=decoded_rows,
     )
+
+
+def _undecoded_heif(path: str, file_type: FileType, size: int, data: bytes, reason: str) -> Media:
+    """A HEIF container whose picture cannot be decoded is still evidence: it is taken in and identified, its
+    metadata and item structure are read, and the pixel analysers report themselves not applicable."""
+    return Media(path=path, file_type=file_type, size_bytes=size, width=None, height=None, mode=None, channels=None,
+                 bit_depth=None, frame_count=None, duration_s=None, data=data,
+                 warnings=(f"HEIF file: {reason}; pixels were not decoded",))
 
 
 def partial_note(decoded_rows: int, height: int) -> str:

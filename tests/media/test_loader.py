@@ -237,3 +237,34 @@ def test_any_decoder_exception_becomes_bad_input(tmp_path, monkeypatch):
     monkeypatch.setattr(PilImage.Image, "load", explode)
     with pytest.raises(BadInputError, match="Missing dimensions"):
         load_media(path)
+
+
+def test_heic_pixels_and_item_structure_are_read(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    from forensics.analysers import AnalysisContext
+    from forensics.analysers.file_identity import FileIdentity
+
+    pillow_heif.register_heif_opener()
+    source = textured_rgb(240, 320)
+    Image.fromarray(source).save(tmp_path / "photo.heic", format="HEIF", quality=90, thumbnails=[96])
+    media = load_media(tmp_path / "photo.heic")
+    assert (media.file_type.format, media.width, media.height, media.pixels.shape) == ("HEIF", 320, 240, (240, 320, 3))
+    assert np.abs(media.pixels.astype(int) - source).mean() < 4  # the picture encoded, through a lossy HEVC round trip
+    identity = FileIdentity().analyse(media, AnalysisContext("E001", "photo.heic")).findings[0]
+    values = {m.name: m.value for m in identity.measurements}
+    assert values["HEIF top-level images"] == 1 and values["primary image size"] == [320, 240]
+    assert values["thumbnails of the primary image"] == [96] and values["primary image bit depth and chroma"] == "8 bits, 4:2:0"
+
+
+@pytest.mark.corpus
+def test_every_heif_and_avif_file_of_the_corpus_is_decoded_or_said_to_be_undecodable():
+    files = [p for p in sorted((CORPUS / "metadata").rglob("*")) if p.suffix.lower() in (".heic", ".heif", ".avif")]
+    decoded = 0
+    for path in files:
+        media = load_media(path)  # never refused: a container without decodable pixels is still identified
+        if media.pixels is None:
+            assert media.warnings[0].startswith("HEIF file: ") and "pixels were not decoded" in media.warnings[0], path
+        else:
+            assert media.pixels.shape[:2] == (media.height, media.width), path
+            decoded += 1
+    assert len(files) >= 30 and decoded >= len(files) - 5
