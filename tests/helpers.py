@@ -172,3 +172,22 @@ def report_input(case):
 
     verification = case.verify()
     return ReportInput(case_results(case), case.events(), verification.ok, verification.problems, "2026-11-23T10:00:00.000000Z")
+
+
+def with_mpf_preview(primary: bytes, preview: bytes | None, type_code: int = 0x010002, declared_size: int = 0) -> bytes:
+    """``primary`` (a JPEG) as a Multi-Picture file whose second image, ``preview``, follows it, laid out as CIPA DC-007
+    section 5.2 specifies: an APP2 "MPF" segment after APP0 with a little-endian TIFF header, an MP Index IFD
+    (MPFVersion, NumberOfImages, MPEntry) and two 16-byte MP Entries, the second's offset counted from that TIFF
+    header. With ``preview`` None, the entry declares ``declared_size`` bytes that the file does not hold."""
+    entries_at = 8 + 2 + 3 * 12 + 4
+    ifd = struct.pack("<H", 3) + struct.pack("<HHI4s", 0xB000, 7, 4, b"0100") + struct.pack("<HHII", 0xB001, 4, 1, 2) \
+        + struct.pack("<HHII", 0xB002, 7, 32, entries_at) + struct.pack("<I", 0)
+    placeholder = b"MPF\x00" + b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00" * 32
+    segments, scan = segments_before_scan(primary)
+    laid_out = bytearray(assemble(segments[:1] + [(0xE2, placeholder)] + segments[1:], scan))
+    tiff_start = laid_out.index(b"MPF\x00") + 4
+    size = len(preview) if preview is not None else declared_size
+    laid_out[tiff_start + entries_at : tiff_start + entries_at + 32] = (
+        struct.pack("<IIIHH", 0x20030000, len(laid_out), 0, 0, 0)
+        + struct.pack("<IIIHH", type_code, size, len(laid_out) - tiff_start, 0, 0))
+    return bytes(laid_out) + (preview or b"")

@@ -212,6 +212,42 @@ def mpf_image_count(app2_payload: bytes) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class MpEntry:
+    """One image of a Multi-Picture file (CIPA DC-007 section 5.2.3.3, the MP Entry)."""
+
+    type_code: int  # e.g. 0x030000 baseline primary, 0x010001/0x010002 large thumbnail, 0x020002 stereo disparity
+    size: int  # bytes
+    offset: int  # in the file (the first image's entry says 0)
+
+    @property
+    def is_preview(self) -> bool:
+        """A large thumbnail: the camera's reduced copy of the primary picture (VGA or full-HD class)."""
+        return self.type_code in (0x010001, 0x010002)
+
+
+def mp_entries(app2_payload: bytes, payload_offset: int) -> list[MpEntry]:
+    """The MP Entries of an MPF APP2 segment whose payload starts at ``payload_offset`` in the file; offsets are
+    made absolute (they count from the segment's TIFF header, CIPA DC-007 section 5.2.3.3.3). Never raises."""
+    if not app2_payload.startswith(b"MPF\x00") or len(app2_payload) < 16:
+        return []
+    tiff = app2_payload[4:]
+    order = {b"II": "little", b"MM": "big"}.get(tiff[:2])
+    if order is None:
+        return []
+    ifd = int.from_bytes(tiff[4:8], order)
+    count = int.from_bytes(tiff[ifd : ifd + 2], order) if ifd + 2 <= len(tiff) else 0
+    for index in range(min(count, 64)):
+        entry = tiff[ifd + 2 + 12 * index : ifd + 14 + 12 * index]
+        if len(entry) == 12 and int.from_bytes(entry[:2], order) == 0xB002:
+            length, at = int.from_bytes(entry[4:8], order), int.from_bytes(entry[8:12], order)
+            table = tiff[at : at + min(length, 16 * 64)]
+            return [MpEntry(int.from_bytes(table[i : i + 4], order) & 0xFFFFFF, int.from_bytes(table[i + 4 : i + 8], order),
+                            int.from_bytes(table[i + 8 : i + 12], order) + (payload_offset + 4 if i else 0))
+                    for i in range(0, len(table) - 15, 16)]
+    return []
+
+
 def encoder_layout(structure: JpegStructure, data: bytes) -> str:
     """How the encoder laid the file out, as a short text comparable between files of one camera.
 

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import cv2
 import numpy as np
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from forensics.errors import BadInputError
 from forensics.media.heif import heif_decoder_registered
@@ -144,7 +144,17 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
                     f"{limits.max_megapixels:g} MP limit (--max-megapixels); refused as a possible decompression bomb",
                 )
             frame_count = getattr(image, "n_frames", 1)
-            duration_ms = _animation_duration_ms(image, frame_count)
+            try:
+                duration_ms = _animation_duration_ms(image, frame_count)
+            except Exception as error:
+                if file_type.format != "JPEG":
+                    raise
+                # A Multi-Picture index naming images the file no longer holds (software that rewrote a camera
+                # JPEG kept the index and dropped its previews): the primary picture is still whole.
+                notes.append(f"the file's Multi-Picture index lists {frame_count} images, but the file does not hold "
+                             f"them all ({_describe(error)}): the primary picture alone was decoded")
+                image = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+                frame_count, duration_ms = 1, 0.0
             orientation = _exif_orientation(image, notes)
             mode_name, channels, bit_depth = _PIL_MODES.get(image.mode, (image.mode, len(image.getbands()), 8))
             bit_depth = _stored_bit_depth(file_type, data, image) or bit_depth

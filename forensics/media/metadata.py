@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from forensics.algorithms.content_credentials import claim_generator, manifest_actions
 from forensics.algorithms.exif import Exif, read_exif
 from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
-from forensics.algorithms.jpeg_structure import JpegStructure, mpf_image_count, parse_jpeg
+from forensics.algorithms.jpeg_structure import JpegStructure, MpEntry, mp_entries, mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
 from forensics.algorithms.png_chunks import PngStructure, parse_png
 from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
@@ -42,6 +42,7 @@ class ImageMetadata:
     c2pa_remote_url: str | None = None  # where the file says its manifest is kept, when it is not embedded
     c2pa_unreadable: str | None = None  # why a manifest that is present could not be read
     mpf_images: int | None = None
+    mp_entries: list[MpEntry] = field(default_factory=list)  # the images a Multi-Picture (MPF) segment lists
     problems: list[str] = field(default_factory=list)
 
 
@@ -65,6 +66,8 @@ def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str =
         meta.icc = parse_icc(assemble_jpeg_icc([s.payload(data) for s, kind in app_segments if kind == "ICC profile"]))
         meta.mpf_images = next((n for s, kind in app_segments if kind == "Multi-Picture Format"
                                 if (n := mpf_image_count(s.payload(data)))), None)
+        meta.mp_entries = next((entries for s, kind in app_segments if kind == "Multi-Picture Format"
+                                if (entries := mp_entries(s.payload(data), s.payload_start))), [])
     if file_format == "PNG":
         meta.png = parse_png(data)
         meta.problems += [f"PNG structure: {p}" for p in meta.png.problems]

@@ -333,3 +333,44 @@ def test_mpo_image_count_agrees_with_pillow():
         assert summary["images in the multi-picture (MPO) file"] == expected, path.name
         compared += 1
     assert compared >= 3
+
+
+def _mpo(tmp_path: Path, main: np.ndarray, preview: np.ndarray | None, **kwargs) -> Path:
+    from tests.helpers import with_mpf_preview
+
+    def encoded(pixels: np.ndarray, quality: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+        return buffer.getvalue()
+
+    small = None if preview is None else encoded(np.asarray(Image.fromarray(preview).resize((320, 240), Image.Resampling.BOX)), 85)
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(with_mpf_preview(encoded(main, 92), small, **kwargs))
+    return path
+
+
+def test_a_camera_preview_of_the_same_picture_is_consistent(tmp_path):
+    pixels = textured_rgb(480, 640)
+    finding = by_key(analyse(_mpo(tmp_path, pixels, pixels)))["metadata.preview"]
+    assert finding.strength.value == "none" and values(finding)["correlation under that transform"] > 0.95
+    assert values(finding)["preview size"] == [320, 240]
+
+
+def test_a_picture_replaced_after_its_camera_preview_was_written_is_strong(tmp_path):
+    y, x = np.mgrid[0:480, 0:640]
+    other = np.stack([(x // 40 + y // 40) % 2 * 200 + 30] * 3, axis=-1).astype(np.uint8)
+    finding = by_key(analyse(_mpo(tmp_path, other, textured_rgb(480, 640))))["metadata.preview"]
+    assert (finding.strength.value, finding.proposition.value) == ("strong", "processing")
+    assert finding.explanation.startswith("The camera's large preview (MPF) shows a different picture")
+
+
+def test_a_declared_preview_the_file_no_longer_holds_is_moderate(tmp_path):
+    finding = by_key(analyse(_mpo(tmp_path, textured_rgb(480, 640), None, declared_size=50_000)))["metadata.preview"]
+    assert finding.strength.value == "moderate" and "declares is missing" in finding.title
+
+
+def test_a_stereo_pair_is_not_taken_for_a_preview(tmp_path):
+    pixels = textured_rgb(480, 640)
+    output = analyse(_mpo(tmp_path, pixels, textured_rgb(480, 640, seed=4)[:, ::-1], type_code=0x020002))
+    assert "metadata.preview" not in by_key(output)
+    assert values(by_key(output)["metadata.summary"])["images in the multi-picture (MPO) file"] == 2
