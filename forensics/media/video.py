@@ -62,7 +62,10 @@ class VideoFrame:
 def _open(path: str):
     import av
 
-    av.logging.set_level(av.logging.PANIC)
+    # None, not a level: any level installs PyAV's Python log callback, and a decoder thread that logs while the
+    # stream is freed (frame-threaded decoding stopped early, or a damaged file) then waits for the interpreter
+    # lock the freeing thread holds: a deadlock. With None, FFmpeg logs nowhere (nothing reaches stderr either).
+    av.logging.set_level(None)
     try:
         container = av.open(path)
     except Exception as error:  # PyAV raises many FFmpeg error classes for hostile files

@@ -89,3 +89,26 @@ def test_decoding_ahead_stops_when_the_caller_stops_and_passes_on_errors(countin
         for frame in decoded_ahead(failing()):
             received.append(frame.index)
     assert received == [0, 5]
+
+
+def test_decoding_a_damaged_video_does_not_hang(tmp_path):
+    """FFmpeg's frame threads log while a damaged stream is freed; with PyAV's Python log callback installed, that
+    deadlocked the process (seen in the suite). Run in a process of its own, with a time limit."""
+    import random
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    damaged = bytearray((Path(__file__).resolve().parents[2] / "examples" / "portrait.mp4").read_bytes())
+    start = damaged.index(b"mdat") + 5000
+    end = damaged.index(b"moov") if damaged.index(b"moov") > start else len(damaged) - 5000
+    rng = random.Random(1)
+    for _ in range(300):  # inside the coded frames only: the container stays readable
+        damaged[rng.randrange(start, end)] ^= 0xFF
+    (tmp_path / "damaged.mp4").write_bytes(bytes(damaged))
+    script = ("import sys; from forensics.media.video import sample_frames\n"
+              "print(len(list(sample_frames(sys.argv[1], 0.04, 1000))), len(list(sample_frames(sys.argv[1], 0.04, 3))))\n"
+              "print('done')\n")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "damaged.mp4")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stderr == "" and result.stdout.endswith("done\n"), result.stderr[-500:]
