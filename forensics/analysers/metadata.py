@@ -305,9 +305,7 @@ _C2PA_READINGS = {
     CredentialState.CHANGED_AFTER_SIGNING: (Strength.STRONG, 0.9, (
         "The manifest's hash of the file's bytes no longer matches: the file was changed after it was signed (its "
         "pixels, its metadata, or both), or the manifest was taken from another file and attached to this one. "
-        "This strongly supports processing of the file after signing. The hash alone does not say what changed; "
-        "the comparison with the thumbnail signed with the manifest, below, tells a replaced picture from a small "
-        "change.")),
+        "This strongly supports processing of the file after signing. The hash alone does not say what changed.")),
     CredentialState.MANIFEST_ALTERED: (Strength.MODERATE, 0.6, (
         "The manifest itself no longer matches its signature (the claim, or an assertion it lists, was changed "
         "after signing). The Content Credentials prove nothing about this file, and someone or some program "
@@ -349,11 +347,13 @@ def _c2pa_findings(meta: ImageMetadata, media: Media, trust_anchors: str) -> lis
         measurements.append(Measurement("correlation with the thumbnail signed with the manifest", round(comparison.correlation, 3),
                                         note="1 = the same picture; below 0.4, another picture"))
         if state is CredentialState.CHANGED_AFTER_SIGNING:
+            replaced = comparison.correlation < THUMBNAIL_DIFFERENT
             explanation += (
-                f" The picture shows another picture than the one signed (correlation {comparison.correlation:.2f} with "
-                "the signed thumbnail)." if comparison.correlation < THUMBNAIL_DIFFERENT else
-                f" The picture still resembles the one signed (correlation {comparison.correlation:.2f} with the signed "
-                "thumbnail): it was not replaced, but changes too small to show at thumbnail size cannot be excluded.")
+                " The thumbnail signed with the manifest tells a replaced picture from a small change: the picture "
+                + (f"shows another picture than the one signed (correlation {comparison.correlation:.2f} with the signed "
+                   "thumbnail)." if replaced else
+                   f"still resembles the one signed (correlation {comparison.correlation:.2f} with the signed thumbnail): "
+                   "it was not replaced, but changes too small to show at thumbnail size cannot be excluded."))
     return [Finding(
         key="metadata.c2pa", proposition=Proposition.PROCESSING, title=f"Content Credentials (C2PA): {state.value}",
         explanation=explanation, strength=strength, score=score,
