@@ -15,6 +15,7 @@ from forensics.results import Figure, Finding, Measurement, Proposition, Strengt
 
 PREVIEW_MAX_SIDE_PX = 480
 PREVIEW_JPEG_QUALITY = 90
+HATCH_PERIOD_PX = 24  # of the stripes that mark the part of a picture the file no longer holds, at full size
 # Stored colour models whose pixels the pixel-data hash covers whole: 8 bits or fewer per sample, no alpha. Others
 # (alpha, 16-bit, CMYK, Lab) are decoded for analysis with a loss the hash would hide, so they get none.
 PIXEL_HASH_MODELS = {"bilevel", "greyscale", "palette", "RGB", "YCbCr"}
@@ -46,7 +47,8 @@ class FileIdentity(Analyser):
                    "pixel-data hash of a picture.")
 
     def parameters(self) -> dict:
-        return {"preview_max_side_px": PREVIEW_MAX_SIDE_PX, "preview_jpeg_quality": PREVIEW_JPEG_QUALITY}
+        return {"preview_max_side_px": PREVIEW_MAX_SIDE_PX, "preview_jpeg_quality": PREVIEW_JPEG_QUALITY,
+                "hatch_period_px": HATCH_PERIOD_PX}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         findings = [self._identity(media)]
@@ -140,9 +142,6 @@ class FileIdentity(Analyser):
                         "hatched part is missing from the file as received.")
         return Figure.from_bytes("Preview", caption, "image/jpeg",
                                  encode_jpeg(reduce(pixels, PREVIEW_MAX_SIDE_PX), PREVIEW_JPEG_QUALITY))
-
-
-HATCH_PERIOD_PX = 24  # of the stripes that mark the part of a picture the file no longer holds, at full size
 
 
 def with_missing_rows_hatched(decoded: np.ndarray, height: int) -> np.ndarray:
