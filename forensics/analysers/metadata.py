@@ -428,11 +428,7 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
                "(Pearson correlation of luminance; letterbox bars removed)",
         reference=REFERENCES["thumbnail"],
         measurements=[
-            Measurement("thumbnail size", list(comparison.thumbnail_size), "pixels (width, height)"),
-            Measurement("best-matching transform of the main image", comparison.best_transform),
-            Measurement("correlation under that transform", round(comparison.correlation, 3), note="1 = identical pictures"),
-            Measurement("correlation without transform", round(comparison.correlation_untransformed, 3)),
-            Measurement("aspect-ratio difference", round(comparison.aspect_difference, 3), "relative"),
+            *_comparison_measurements(comparison, "thumbnail"),
             Measurement("thumbnail luminance quantisation table, first row", thumbnail_tables[0][0].tolist() if 0 in thumbnail_tables else None),
         ],
         limitations=[
@@ -442,6 +438,16 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
             "originals of the development corpus, where the lowest correlation of an untouched thumbnail was 0.68.",
         ],
     )]
+
+
+def _comparison_measurements(c: ThumbnailComparison, what: str) -> list[Measurement]:
+    return [
+        Measurement(f"{what} size", list(c.thumbnail_size), "pixels (width, height)"),
+        Measurement("best-matching transform of the main image", c.best_transform),
+        Measurement("correlation under that transform", round(c.correlation, 3), note="1 = identical pictures"),
+        Measurement("correlation without transform", round(c.correlation_untransformed, 3)),
+        Measurement("aspect-ratio difference", round(c.aspect_difference, 3), "relative"),
+    ]
 
 
 def _thumbnail_verdict(c: ThumbnailComparison, what: str = "embedded thumbnail") -> tuple[Strength, float, str]:
@@ -509,11 +515,7 @@ def _preview_findings(meta: ImageMetadata, media: Media, data: bytes) -> list[Fi
                "rotations/mirrorings (Pearson correlation of luminance; letterbox bars removed), as the EXIF thumbnail is",
         measurements=[
             *declared,
-            Measurement("preview size", list(comparison.thumbnail_size), "pixels (width, height)"),
-            Measurement("best-matching transform of the main image", comparison.best_transform),
-            Measurement("correlation under that transform", round(comparison.correlation, 3), note="1 = identical pictures"),
-            Measurement("correlation without transform", round(comparison.correlation_untransformed, 3)),
-            Measurement("aspect-ratio difference", round(comparison.aspect_difference, 3), "relative"),
+            *_comparison_measurements(comparison, "preview"),
         ],
         limitations=[
             "Retouching of small regions does not change the correlation enough to show.",
