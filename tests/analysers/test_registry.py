@@ -232,26 +232,26 @@ class Slow(Analyser):
 
 def test_an_interruption_stops_the_run_at_once_while_an_analyser_is_still_running(jpeg_file):
     """Ctrl-C during a long analyser ends the command now, not when the analyser ends (the analysers run on
-    threads of their own; the caller is the one interrupted)."""
-    import _thread
-    import threading
+    threads of their own; the caller is the one interrupted). In a fresh process: late in a full suite, the
+    simulated Ctrl-C of this test was not delivered in this session's runs (not reproduced alone; closing note of
+    2026-11-29)."""
+    import subprocess
+    import sys
 
-    caught = threading.Event()
-
-    def press_until_caught() -> None:
-        # Pressed again until it lands, as a user would: late in a loaded full suite one simulated Ctrl-C was lost
-        # (not reproduced in isolation; see the closing note of 2026-11-29). The run must still stop within seconds.
-        for _ in range(8):
-            if caught.wait(0.5):
-                return
-            _thread.interrupt_main()
-
-    threading.Thread(target=press_until_caught, daemon=True).start()
-    started = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        run_analysers(load_media(jpeg_file), CONTEXT, [Counting, Slow])
-    caught.set()
-    assert time.perf_counter() - started < 5
+    script = ("import _thread, sys, threading, time\n"
+              "from forensics.analysers import run_analysers\n"
+              "from forensics.media import load_media\n"
+              "from tests.analysers.test_registry import CONTEXT, Counting, Slow\n"
+              "threading.Timer(0.5, _thread.interrupt_main).start()\n"
+              "started = time.perf_counter()\n"
+              "try:\n"
+              "    run_analysers(load_media(sys.argv[1]), CONTEXT, [Counting, Slow])\n"
+              "except KeyboardInterrupt:\n"
+              "    print(round(time.perf_counter() - started, 1))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(jpeg_file)], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr[-500:]
+    assert float(result.stdout) < 5
 
 
 class BrokenParameters(Analyser):
