@@ -232,13 +232,14 @@ class Slow(Analyser):
 
 def test_an_interruption_stops_the_run_at_once_while_an_analyser_is_still_running(jpeg_file):
     """Ctrl-C during a long analyser ends the command now, not when the analyser ends (the analysers run on
-    threads of their own; the caller is the one interrupted). In a fresh process: late in a full suite, the
-    simulated Ctrl-C of this test was not delivered in this session's runs (not reproduced alone; closing note of
-    2026-11-29)."""
+    threads of their own; the caller is the one interrupted). In a process of its own, with Python's Ctrl-C
+    handler as a terminal gives it: a test run started as a background job inherits SIGINT ignored, and Python
+    then installs no handler, so the simulated Ctrl-C would be lost."""
     import subprocess
     import sys
 
-    script = ("import _thread, sys, threading, time\n"
+    script = ("import _thread, signal, sys, threading, time\n"
+              "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
               "from forensics.analysers import run_analysers\n"
               "from forensics.media import load_media\n"
               "from tests.analysers.test_registry import CONTEXT, Counting, Slow\n"
