@@ -464,13 +464,16 @@ def _say(args: argparse.Namespace, message: str) -> None:
 
 
 def _warning(message: str) -> None:
-    printable = "".join(c if c.isprintable() else "?" for c in message)
-    print(f"warning: {printable}", file=sys.stderr)
+    _to_stderr("warning", message)
 
 
 def _error(message: str) -> None:
+    _to_stderr("error", message)
+
+
+def _to_stderr(kind: str, message: str) -> None:
     printable = "".join(c if c.isprintable() else "?" for c in message)
-    print(f"error: {printable}", file=sys.stderr)
+    print(f"{kind}: {printable}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -156,10 +156,11 @@ def with_missing_rows_hatched(decoded: np.ndarray, height: int) -> np.ndarray:
 
 def _incomplete(media: Media) -> Finding:
     complete_rows = media.decoded_rows >= (media.height or 0)
+    note = partial_note(media.decoded_rows, media.height)
     return Finding(
         key="file_identity.incomplete", proposition=Proposition.PROCESSING, title="The file is cut short or damaged",
         explanation=(
-            f"The file's data ends early or is damaged: {partial_note(media.decoded_rows, media.height)}. A transfer "
+            f"{note[0].upper()}{note[1:]}. A transfer "
             "cut short, a file carved from a disk or a damaged card leave files like this; so can deliberate damage. "
             "Its metadata and structure were analysed whole; the picture analyses saw "
             + ("every row, with details missing throughout." if complete_rows else
@@ -177,7 +178,8 @@ def _incomplete(media: Media) -> Finding:
         limitations=[
             "Rows of a real picture that are all of the decoder's fill colour, just above the missing part, are counted as "
             "missing: the count can only be too low, never too high.",
-            "For JPEG the last row of MCUs before the end of the data is left out, as the data may end inside it.",
+            "For JPEG the row of MCUs the data ends in is left out and, with vertically subsampled chroma, the row of "
+            "MCUs above it and one pixel row more, whose colour the decoder smooths with the missing rows.",
         ],
     )
 
