@@ -30,7 +30,7 @@ from forensics.case.annotations import (
 from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
 from forensics.errors import BadInputError, CaseError, UsageError
-from forensics.media import Limits, load_media, partial_note
+from forensics.media import Limits, PixelsUndecodable, load_media
 from forensics.results import (
     AnalyserResult,
     CaseInfo,
@@ -95,9 +95,11 @@ def analyse_exhibit(
 
     ``c2pa_trust_anchors``: PEM certificates the examiner trusts to sign Content Credentials (the metadata
     analysis validates C2PA signers against them; their SHA-256 is logged and stated in the finding).
-    ``on_warning`` is told, in one line, when the file could only be analysed in part (cut short or damaged).
+    ``on_warning`` is told, in one line, when the file could only be analysed in part (cut short or damaged, or
+    a picture whose pixels cannot be decoded at all: its metadata and structure are still examined).
 
-    Raises BadInputError (after logging ``analysis.failed``) when the copy cannot be decoded, and CaseError
+    Raises BadInputError (after logging ``analysis.failed``) when nothing of the copy can be examined (refused by
+    the limits, a video without one decodable frame), and CaseError
     when the evidence object no longer has the hash recorded at intake.
     """
     analysers = discover()
@@ -117,11 +119,13 @@ def analyse_exhibit(
     _check_object(case, record, object_path, "before analysis", fail)
     try:
         media = load_media(object_path, limits)
+    except PixelsUndecodable as undecodable:
+        media = undecodable.media  # its metadata and structure are still examined
     except BadInputError as error:
         fail(error.reason)
         raise BadInputError(record.original_name, error.reason) from None
-    if media.partial and on_warning:
-        on_warning(f"{record.original_name}: {partial_note(media.decoded_rows, media.height)}")
+    if media.decoding_note and on_warning:
+        on_warning(f"{record.original_name}: {media.decoding_note}")
     context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
                               received_utc=record.intake_utc, progress=on_progress,
                               parameters={"c2pa_trust_anchors": c2pa_trust_anchors} if c2pa_trust_anchors else {})
@@ -148,7 +152,7 @@ def analyse_exhibit(
         "exhibit_id": record.exhibit_id,
         "results_sha256": digest,
         "statuses": {r.name: r.status.value for r in results},
-        "decoded_in_part": partial_note(media.decoded_rows, media.height) if media.partial else None,
+        "decoded_in_part": media.decoding_note,
         "started_seq": started.seq,
     })
     return digest

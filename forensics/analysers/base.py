@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any, Callable, ClassVar
 
 from forensics.errors import NotApplicable  # noqa: F401  (part of the analyser contract)
-from forensics.media import Media, partial_note
+from forensics.media import Media
 from forensics.results import AnalyserResult, AppendixEntry, Finding, Status, TrainedComponent
 
 
@@ -283,8 +283,8 @@ def _analyse(cls: type[Analyser], media: Media, context: AnalysisContext) -> Ana
     try:
         output = cls().analyse(media, context)
         findings = output.findings
-        if media.partial:  # every finding says it stands on part of the file
-            note = f"Measured on a damaged file: {partial_note(media.decoded_rows, media.height)}."
+        if media.decoding_note:  # every finding says it stands on part of the file
+            note = f"{media.decoding_note[0].upper()}{media.decoding_note[1:]}."
             findings = [replace(finding, limitations=[*finding.limitations, note]) for finding in findings]
         return AnalyserResult(cls.name, cls.version, Status.RAN, parameters=parameters,
                               findings=findings, warnings=output.warnings,

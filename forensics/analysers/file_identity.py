@@ -54,6 +54,8 @@ class FileIdentity(Analyser):
         findings = [self._identity(media)]
         if media.partial:
             findings.append(_incomplete(media))
+        if media.undecoded:
+            findings.append(_undecodable(media))
         mismatch = self._extension_mismatch(media, context.original_name)
         if mismatch:
             findings.append(mismatch)
@@ -181,6 +183,24 @@ def _incomplete(media: Media) -> Finding:
             "For JPEG the row of MCUs the data ends in is left out and, with vertically subsampled chroma, the row of "
             "MCUs above it and one pixel row more, whose colour the decoder smooths with the missing rows.",
         ],
+    )
+
+
+def _undecodable(media: Media) -> Finding:
+    return Finding(
+        key="file_identity.undecodable", proposition=Proposition.PROCESSING, title="The picture could not be decoded",
+        explanation=(
+            f"{media.undecoded}. Not one row of the picture could be decoded, so no analysis of its pixels was made "
+            "and nothing is said about what it shows. The file's metadata and structure were examined. A transfer cut "
+            "short, a file carved from a disk, a damaged card, a format variant the decoder does not support, or "
+            "deliberate damage leave files like this. This is an observation about the file as received, not support "
+            "for either proposition."),
+        strength=Strength.NONE, score=0.0,
+        method="Decoding with the format's decoder (Pillow: libjpeg, zlib, libtiff, libwebp, libheif), with its "
+               "recovery from missing data",
+        reference="ITU-T T.81 (JPEG); ISO/IEC 15948 (PNG); TIFF 6.0; ISO/IEC 23008-12 (HEIF)",
+        measurements=[Measurement("decoder's reason", media.undecoded)],
+        limitations=["Another decoder, or a specialist recovery tool, may recover pixels that this one could not."],
     )
 
 

@@ -70,10 +70,20 @@ class Media:
     # ``pixels`` holds (they are the picture's first rows; ``height`` stays the declared height). Equal to
     # ``height`` when every row was decoded from incomplete data (a progressive JPEG's early scans).
     decoded_rows: int | None = None
+    # Set when the picture's pixels could not be decoded at all: why. The file is still examined whole by the
+    # analysers that read its bytes (metadata, structure); the pixel analysers are not applicable.
+    undecoded: str | None = None
 
     @property
     def partial(self) -> bool:
         return self.decoded_rows is not None
+
+    @property
+    def decoding_note(self) -> str | None:
+        """One line saying what of the picture could not be decoded (None when it was decoded whole)."""
+        if self.undecoded:
+            return undecoded_note(self.undecoded)
+        return partial_note(self.decoded_rows, self.height) if self.partial else None
 
     @property
     def kind(self) -> str:
@@ -102,8 +112,19 @@ class Media:
         return coefficients
 
 
+class PixelsUndecodable(BadInputError):
+    """A picture whose pixels cannot be decoded at all (not one row). ``media`` holds what can still be examined,
+    the file's bytes, for the analysers that read metadata and structure; callers that need pixels treat this as
+    any other bad input."""
+
+    def __init__(self, path: str, reason: str, media: Media):
+        super().__init__(path, reason)
+        self.media = media
+
+
 def load_media(path: str | Path, limits: Limits = Limits()) -> Media:
-    """Decode the file at ``path``; raise BadInputError with a one-line reason when it cannot be decoded."""
+    """Decode the file at ``path``; raise BadInputError with a one-line reason when it cannot be decoded
+    (PixelsUndecodable, carrying the undecoded ``Media``, for a picture whose pixel data alone is unusable)."""
     path = str(path)
     with open(path, "rb") as handle:
         head = handle.read(1024)
@@ -131,7 +152,8 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
     data = Path(path).read_bytes()
     notes: list[str] = []
     if file_type.format == "HEIF" and not (heif_decoder_registered() and _pillow_can_open(data)):
-        return _undecoded_heif(path, file_type, size, data, "no HEIF decoder installed here can open this file")
+        return _undecoded(path, file_type, size, data, "HEIF file: no HEIF decoder installed here can open it")
+    width = height = None
     try:
         with warnings.catch_warnings(), strict_pillow():
             warnings.simplefilter("ignore")
@@ -171,9 +193,11 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
     except BadInputError:
         raise
     except Exception as error:  # Pillow's plugins raise many types (TypeError, KeyError ...) on hostile files
+        reason = f"{file_type.format} image data cannot be decoded ({_describe(error)})"
+        media = _undecoded(path, file_type, size, data, reason, width, height)
         if file_type.format == "HEIF":
-            return _undecoded_heif(path, file_type, size, data, f"its image data cannot be decoded ({_describe(error)})")
-        raise BadInputError(path, f"{file_type.format} image data cannot be decoded ({_describe(error)})") from error
+            return media
+        raise PixelsUndecodable(path, reason, media) from error
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
     return Media(
@@ -184,12 +208,19 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
     )
 
 
-def _undecoded_heif(path: str, file_type: FileType, size: int, data: bytes, reason: str) -> Media:
-    """A HEIF container whose picture cannot be decoded is still evidence: it is taken in and identified, its
-    metadata and item structure are read, and the pixel analysers report themselves not applicable."""
-    return Media(path=path, file_type=file_type, size_bytes=size, width=None, height=None, mode=None, channels=None,
-                 bit_depth=None, frame_count=None, duration_s=None, data=data,
-                 warnings=(f"HEIF file: {reason}; pixels were not decoded",))
+def _undecoded(path: str, file_type: FileType, size: int, data: bytes, reason: str, width: int | None = None,
+               height: int | None = None) -> Media:
+    """A picture whose pixels cannot be decoded is still evidence: it is taken in and identified, its metadata and
+    structure are read, and the pixel analysers report themselves not applicable."""
+    return Media(path=path, file_type=file_type, size_bytes=size, width=width, height=height, mode=None,
+                 channels=None, bit_depth=None, frame_count=None, duration_s=None, data=data,
+                 warnings=(undecoded_note(reason),), undecoded=reason)
+
+
+def undecoded_note(reason: str) -> str:
+    """The one line that says a picture's pixels could not be decoded and what was examined instead."""
+    return (f"{reason}: its pixels were not decoded; its metadata and file structure were examined, the analyses "
+            "of pixels were not applicable")
 
 
 def partial_note(decoded_rows: int, height: int) -> str:

@@ -161,7 +161,6 @@ def truncated_jpeg(folder: Path) -> Path:
     (lambda d: d, "is a directory"),
     (written("empty.jpg", b""), "is empty"),
     (written("notes.txt", b"just some text"), "not a supported image or video format"),
-    (truncated_jpeg, "cannot be decoded"),
 ])
 def test_bad_input_gives_one_line_error_exit_3_and_is_logged(tmp_path, run_cli, make, reason):
     (tmp_path / "in").mkdir()
@@ -292,7 +291,7 @@ def test_a_cut_short_photo_is_analysed_as_far_as_it_decodes_and_says_so(tmp_path
     findings = {f["key"]: f for a in evidence["analysers"] for f in a["findings"]}
     incomplete = {m["name"]: m["value"] for m in findings["file_identity.incomplete"]["measurements"]}
     assert incomplete["rows the file declares"] == 480 and 200 < incomplete["rows decoded"] < 300
-    assert all(any(line.startswith("Measured on a damaged file") for line in f["limitations"]) for f in findings.values())
+    assert all(any(line.startswith("The file is cut short") for line in f["limitations"]) for f in findings.values())
     identity = {m["name"]: m for m in findings["file_identity.identity"]["measurements"]}
     assert identity["pixel data SHA-256"]["value"] is None and identity["height"]["value"] == 480
     preview = findings["file_identity.identity"]["figures"][0]
@@ -305,3 +304,28 @@ def test_a_cut_short_photo_is_analysed_as_far_as_it_decodes_and_says_so(tmp_path
     with Case.open(case) as opened:
         finished = [e for e in opened.events() if e.action == "analysis.finished"][-1]
     assert finished.details["decoded_in_part"].startswith("the file is cut short")
+
+
+def test_a_photo_whose_pixels_cannot_be_decoded_still_has_its_metadata_examined(tmp_path, run_cli):
+    """Cut a few bytes into its scan, not one row of the picture decodes: exit 0 with one warning line, the metadata
+    and structure analysed, the pixel analyses not applicable, and the summary and custody log say so."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = truncated_jpeg(folder)
+    case, out, pdf = tmp_path / "case", tmp_path / "r.json", tmp_path / "r.pdf"
+    code, stdout, stderr = run_cli("analyze", path, "--case", case, "--json", out, "--report", pdf)
+    assert code == EXIT_OK and "E001" in stdout
+    assert stderr.startswith("warning: cut.jpg: JPEG image data cannot be decoded") and stderr.count("\n") == 1
+    assert "its metadata and file structure were examined" in stderr
+    analysers = {a["name"]: a for a in json.loads(out.read_text())["evidence"][0]["analysers"]}
+    assert analysers["metadata"]["status"] == "ran" and analysers["compression"]["status"] == "not_applicable"
+    findings = {f["key"]: f for a in analysers.values() for f in a["findings"]}
+    assert "file_identity.undecodable" in findings and findings["metadata.summary"]
+    identity = {m["name"]: m["value"] for m in findings["file_identity.identity"]["measurements"]}
+    assert identity["width"] == 200 and identity["pixel data SHA-256"] is None
+    text = PdfReader(pdf).pages[1].extract_text().replace("\n", " ")
+    assert "The picture could not be decoded" in text and "say nothing about what the picture shows" in text
+    with Case.open(case) as opened:
+        finished = [e for e in opened.events() if e.action == "analysis.finished"][-1]
+    assert "pixels were not decoded" in finished.details["decoded_in_part"]
+    assert run_cli("case", "verify", case)[0] == EXIT_OK

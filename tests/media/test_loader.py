@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from forensics.errors import BadInputError
-from forensics.media import Limits, load_media, sniff
+from forensics.media import Limits, PixelsUndecodable, load_media, sniff
 from tests.helpers import CORPUS, textured_rgb
 
 
@@ -104,12 +104,16 @@ def test_video_frame_count_fps_and_duration_match_what_was_written(video_file):
     assert media.pixels is None
 
 
-def test_a_jpeg_cut_before_its_first_row_is_bad_input(tmp_path, jpeg_file):
+def test_a_jpeg_cut_before_its_first_row_has_no_pixels_but_is_still_examinable(tmp_path, jpeg_file):
     path = tmp_path / "cut.jpg"
     data = jpeg_file.read_bytes()
     path.write_bytes(data[: data.index(b"\xff\xda") + 20])  # a few bytes into the scan: not one whole row of blocks
-    with pytest.raises(BadInputError, match="cannot be decoded"):
+    with pytest.raises(PixelsUndecodable, match="cannot be decoded") as refused:
         load_media(path)
+    assert isinstance(refused.value, BadInputError)  # callers that need pixels treat it as any bad input
+    media = refused.value.media
+    assert media.pixels is None and media.data == path.read_bytes() and media.undecoded.startswith("JPEG image data")
+    assert (media.width, media.height) == Image.open(jpeg_file).size and "pixels were not decoded" in media.decoding_note
 
 
 @pytest.mark.parametrize("subsampling", [0, 1, 2], ids=["4:4:4", "4:2:2", "4:2:0"])
@@ -263,7 +267,7 @@ def test_every_heif_and_avif_file_of_the_corpus_is_decoded_or_said_to_be_undecod
     for path in files:
         media = load_media(path)  # never refused: a container without decodable pixels is still identified
         if media.pixels is None:
-            assert media.warnings[0].startswith("HEIF file: ") and "pixels were not decoded" in media.warnings[0], path
+            assert media.warnings[0].startswith("HEIF") and "pixels were not decoded" in media.warnings[0], path
         else:
             assert media.pixels.shape[:2] == (media.height, media.width), path
             decoded += 1
