@@ -3,8 +3,9 @@
     python -m forensics.evaluation.truncation [--corpus ../shared/corpus] [--jobs 2] [--limit N]
 
 Each cut copy is decoded as ``forensics analyze`` decodes it and given to every analyser. Printed per format and
-cut: how many copies were still analysed (the rest are refused as undecodable, exit 3), the median share of rows
-decoded, how many copies each analyser ran on, and any analyser failure (a bug) or exception (a crash).
+cut: how many copies were still analysed (a copy of which not one row decodes has its metadata and structure
+analysed alone; any other refusal is exit 3), how many had pixels decoded and the median share of rows, how many
+copies each analyser ran on, and any analyser failure (a bug) or exception (a crash).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def examine(job: tuple[str, float]) -> dict:
     """One cut copy: whether it was analysed, the share of rows decoded, and each analyser's status."""
     from forensics.analysers import AnalysisContext, run_analysers
     from forensics.errors import BadInputError
-    from forensics.media import load_media
+    from forensics.media import PixelsUndecodable, load_media
 
     path, share = job
     data = Path(path).read_bytes()
@@ -38,11 +39,15 @@ def examine(job: tuple[str, float]) -> dict:
         cut.flush()
         try:
             media = load_media(cut.name)
+        except PixelsUndecodable as undecodable:
+            media = undecodable.media
         except BadInputError:
             return {"path": path, "share": share, "analysed": False}
         except Exception as error:  # a crash of the loader: counted, never hidden
             return {"path": path, "share": share, "analysed": False, "crash": f"{type(error).__name__}: {error}"[:200]}
-        rows = (media.decoded_rows if media.partial else media.height) / media.height if media.height else None
+        rows = None
+        if media.pixels is not None and media.height:
+            rows = (media.decoded_rows if media.partial else media.height) / media.height
         results = run_analysers(media, AnalysisContext("CUT", Path(path).name), threads=1)
     return {"path": path, "share": share, "analysed": True, "rows": rows,
             "statuses": {result.name: result.status.value for result in results},
@@ -55,15 +60,15 @@ def table(outcomes: list[dict]) -> str:
         groups[(FORMATS[Path(outcome["path"]).suffix.lower()], outcome["share"])].append(outcome)
     # The analysers that ran on at least one copy (the video ones never apply to a picture).
     analysers = sorted({name for o in outcomes for name, status in o.get("statuses", {}).items() if status == "ran"})
-    lines = ["| format | cut at | copies | analysed | median rows decoded | " + " | ".join(analysers) + " | failures |",
-             "|---|---|---|---|---|" + "---|" * len(analysers) + "---|"]
+    lines = ["| format | cut at | copies | analysed | pixels decoded | median rows decoded | " + " | ".join(analysers)
+             + " | failures |", "|---|---|---|---|---|---|" + "---|" * len(analysers) + "---|"]
     for (kind, share), group in sorted(groups.items()):
         analysed = [o for o in group if o["analysed"]]
         ran = Counter(name for o in analysed for name, status in o["statuses"].items() if status == "ran")
         rows = [o["rows"] for o in analysed if o["rows"] is not None]
         failures = sum(len(o["failures"]) for o in analysed) + sum("crash" in o for o in group)
         lines.append(f"| {kind} | {share:.0%} | {len(group)} | {len(analysed)} ({len(analysed) / len(group):.0%}) | "
-                     f"{np.median(rows):.0%} | " if rows else f"| {kind} | {share:.0%} | {len(group)} | 0 | - | ")
+                     f"{len(rows)} ({len(rows) / len(group):.0%}) | " + (f"{np.median(rows):.0%} | " if rows else "- | "))
         lines[-1] += " | ".join(str(ran[name]) for name in analysers) + f" | {failures} |"
     return "\n".join(lines)
 
