@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from forensics.media.orientation import upright
 from forensics.results import Figure
 
 MAX_SIDE_PX = 900
@@ -86,11 +87,16 @@ def _colour_index(scaled: float) -> int:
 
 
 def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float,
-                    outline: np.ndarray | None = None, categories: list[tuple[str, float]] | None = None) -> Figure:
+                    outline: np.ndarray | None = None, categories: list[tuple[str, float]] | None = None,
+                    orientation: int | None = None) -> Figure:
     """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], in
     MAP_COLOUR_LEVELS bands with a colour bar; the regions of the boolean map ``outline`` (any resolution), if given,
     outlined in white. A categorical map gives ``categories`` (name, value) instead: a swatch per category replaces
-    the continuous bar."""
+    the continuous bar. Image and maps measured on the pixels as stored are given with the file's EXIF
+    ``orientation`` and drawn upright, as every figure is."""
+    if orientation not in (None, 1):
+        image_rgb, values = upright(image_rgb, orientation), upright(values, orientation)
+        outline = None if outline is None else upright(outline, orientation)
     base = reduce(image_rgb)
     grey = cv2.cvtColor(base, cv2.COLOR_RGB2GRAY) if base.ndim == 3 else base
     scaled = np.clip((values.astype(np.float32) - low) / (high - low), 0, 1)

@@ -10,7 +10,6 @@ from forensics.algorithms.cfa import LatticeBlocks, blocks_below, largest_region
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.figures import heat_map_figure
 from forensics.media import Media
-from forensics.media.orientation import upright
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})
@@ -161,8 +160,7 @@ def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
         "shifted by one pixel. Blocks too flat or too saturated to measure are drawn as matching. White lines "
         f"outline the regions lacking the pattern in green and in red/blue (under {MISSING_BELOW} of the picture's "
         "in both).",
-        upright(media.pixels, media.orientation), upright(relative, media.orientation), -1.0, 1.5,
-        outline=upright(lacking, media.orientation))
+        media.pixels, relative, -1.0, 1.5, outline=lacking, orientation=media.orientation)
 
 
 _METHOD = ("Green channel predicted from each pixel's four neighbours; local variance of the prediction error on the "

@@ -57,7 +57,7 @@ REFERENCES = {
 class CompressionAnalyser(Analyser):
     name = "compression"
     title = "Compression history"
-    version = "0.3.1"
+    version = "0.3.2"
     kinds = frozenset({"image"})
     memory_heavy = True  # the whole image's DCT coefficients, read at once
     description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
@@ -89,10 +89,12 @@ class CompressionAnalyser(Analyser):
         table = structure.quantisation_tables[0]
         preview = reduce(media.pixels)  # every map is drawn over the same reduced copy
         findings = [_structure_finding(structure, coefficients)]
-        findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table, MAX_FIRST_STEP), preview))
+        findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table, MAX_FIRST_STEP), preview,
+                                             media.orientation))
         findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media, preview))
         quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
-        findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview))
+        findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview,
+                                       media.orientation))
         findings.append(_jpeg_grid_finding(grid, media))
         findings.append(ela_finding(media, blocks, table, preview))
         appendix = [AppendixEntry("JPEG quantisation tables (natural order)", f"table {index}",
@@ -152,7 +154,7 @@ def _structure_finding(structure, coefficients: JpegCoefficients) -> Finding:
     )
 
 
-def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
+def _double_jpeg_finding(evidence, preview: np.ndarray, orientation: int | None) -> Finding:
     strength, score = _level(evidence.score, DOUBLE_JPEG_LEVELS)
     primary = evidence.primary_steps
     consistent, best = _consistent_qualities(primary)
@@ -186,7 +188,7 @@ def _double_jpeg_finding(evidence, preview: np.ndarray) -> Finding:
             "Per block, the log-likelihood ratio of its coefficients under the double-compression model versus a "
             "single compression (median-filtered). Red/yellow: consistent with the image's double-compression history; "
             "blue: compressed only once, as a region pasted from another source would be. Flat areas carry no "
-            "evidence either way and show in the middle of the scale.", preview, smoothed, -10, 10))
+            "evidence either way and show in the middle of the scale.", preview, smoothed, -10, 10, orientation=orientation))
     if strength is Strength.NONE:
         explanation = ("The DCT coefficients show no trace of an earlier JPEG compression with different tables: "
                        "the histograms are explained by a single compression.")
@@ -266,7 +268,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
             "coefficients sit on multiples of the estimated earlier steps, above what other grids show (mean over 5 x 5 "
             "blocks). Warm: the block went through the earlier compression; blue: it did not (a region pasted after the "
             "first save, or a flat area, which carries no evidence either way).", preview, smoothed, 0.0,
-            round(high, 2)))
+            round(high, 2), orientation=media.orientation))
     if strength is Strength.NONE:
         explanation = ("No earlier JPEG grid offset from the file's own was found: the DCT coefficients on the 48 tested "
                        "offset grids show no lattice that their mirror grids lack.")
@@ -292,7 +294,8 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
     )
 
 
-def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, quality: int, preview: np.ndarray) -> Finding:
+def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, quality: int, preview: np.ndarray,
+                   orientation: int | None) -> Finding:
     earliest = curve.earliest
     peak = float(curve.difference.max()) or 1.0
     figures = [bar_chart_figure(
@@ -308,7 +311,8 @@ def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, qua
             f"JPEG ghost map at quality {earliest[0]}",
             f"Per block, how far the re-save difference at quality {earliest[0]} dips below its neighbours 3 qualities "
             "away (mean over 4 x 4 blocks). Warm: the block shows the ghost of an earlier save at about that quality; "
-            "blue: it does not. Flat areas show no ghost whatever their history.", preview, dip, 0.0, 1.0))
+            "blue: it does not. Flat areas show no ghost whatever their history.", preview, dip, 0.0, 1.0,
+            orientation=orientation))
     return Finding(
         key="compression.ghosts", proposition=Proposition.PROCESSING, title="JPEG ghosts", strength=Strength.NONE, score=0.0,
         explanation=(f"The re-save difference curve has a dip at quality {earliest[0]} ({100 * earliest[1]:.0f} % below "
@@ -362,7 +366,8 @@ def _grid_map_figures(grid: GridDetection, tiles: LocalGrids, media: Media) -> l
         f"the image's ({grid.origin[0]}, {grid.origin[1]}) and significant; blue, a different grid is significant there "
         "(number of false alarms below 1, counted over every tile and grid), as in a region pasted from another JPEG; "
         "green, no significant grid (flat or never-compressed areas)." + pooled_only, shown, values, 0.0, 1.0,
-        categories=[("the picture's grid", 1.0), ("no significant grid", 0.5), ("another grid", 0.0)])]
+        categories=[("the picture's grid", 1.0), ("no significant grid", 0.5), ("another grid", 0.0)],
+        orientation=media.orientation)]
 
 
 _GRID_LIMITATIONS = [
@@ -433,7 +438,8 @@ def ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np
         f"Per 8x8 block, the root-mean-square change of luminance (8-bit levels) if the image were re-saved at quality "
         f"{ELA_QUALITY} on its own grid (computed from the stored coefficients, so without the rounding of pixels to "
         "whole levels, about 0.4 levels RMS). Edges, texture and saturated colours "
-        "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE)
+        "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE,
+        orientation=media.orientation)
     return Finding(
         key="compression.error_level", proposition=Proposition.PROCESSING, title="Error level map (visual aid only)",
         strength=Strength.NONE, score=0.0,

@@ -36,12 +36,12 @@ _EXTENSIONS = {
     "MPEG-PS": {".mpg", ".mpeg", ".m2v", ".vob", ".mpv"},
 }
 
-# EXIF orientation -> (clockwise quarter turns, mirror left-right first); TIFF 6.0 / EXIF 2.32 tag 0x0112.
+
 @register
 class FileIdentity(Analyser):
     name = "file_identity"
     title = "File identity"
-    version = "1.3.0"
+    version = "1.4.0"
     kinds = frozenset({"image", "video"})
     description = ("Detected format (magic bytes), dimensions, colour model, bit depth, frames and duration; the "
                    "pixel-data hash of a picture.")
@@ -78,6 +78,9 @@ class FileIdentity(Analyser):
         if media.kind == "video":
             m.append(Measurement("frame rate", None if media.fps is None else round(media.fps, 3), "frames per second"))
             m.append(Measurement("codec (FourCC)", media.codec))
+            m.append(Measurement("display rotation", media.display_rotation, "degrees clockwise",
+                                 note="from the track's display matrix: width and height are as the video is shown, and "
+                                      "every frame is analysed and drawn that way up"))
         if media.orientation is not None:
             m.append(Measurement("EXIF orientation", media.orientation, note="1 = upright; 6 and 8 = rotated a quarter turn"))
         if media.kind == "image":

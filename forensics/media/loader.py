@@ -63,6 +63,9 @@ class Media:
     fps: float | None = None
     codec: str | None = None
     orientation: int | None = None  # EXIF orientation tag (1-8) when present
+    # A video's display rotation, degrees clockwise, from its track's display matrix; width and height are then
+    # those displayed (the frames are stored turned back by this much) and every sampled frame is turned upright.
+    display_rotation: int | None = None
     pixels: np.ndarray | None = None
     data: bytes | None = None  # the raw file bytes of an image (for analysers that parse the container)
     warnings: tuple[str, ...] = field(default_factory=tuple)
@@ -290,6 +293,7 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
         height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         fps = float(capture.get(cv2.CAP_PROP_FPS)) or None
         declared_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        rotation = int(round(capture.get(cv2.CAP_PROP_ORIENTATION_META))) % 360  # OpenCV turns width/height with it
         fourcc = int(capture.get(cv2.CAP_PROP_FOURCC))
         if width * height > limits.max_pixels:
             raise BadInputError(path, f"declared frame size {width} x {height} exceeds the {limits.max_megapixels:g} MP limit (--max-megapixels)")
@@ -306,6 +310,7 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
     return Media(
         path=path, file_type=file_type, size_bytes=Path(path).stat().st_size, width=width, height=height,
         mode="YUV video", channels=3, bit_depth=8, frame_count=frames, duration_s=duration, fps=fps, codec=codec,
+        display_rotation=rotation,
         warnings=("frame count and duration are those the container declares",),
     )
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from forensics.evaluation.video_clips import encode
+from forensics.media import load_media
 from forensics.media.video import VideoUnreadable, packet_trace, sample_frames, stream_facts, top_level_boxes
 
 
@@ -52,8 +56,45 @@ def test_a_phone_video_stored_sideways_is_sampled_upright():
     # and must be analysed, as a 320 x 568 portrait video (checked by eye: the game box's title reads upright).
     from tests.helpers import CORPUS
 
-    frame = next(sample_frames(str(CORPUS / "video" / "metadata-extractor" / "mov" / "with-gps.mov"), 1.0, 1))
+    path = CORPUS / "video" / "metadata-extractor" / "mov" / "with-gps.mov"
+    frame = next(sample_frames(str(path), 1.0, 1))
     assert frame.rgb.shape == (568, 320, 3) and frame.rgb.flags["C_CONTIGUOUS"]
+    media = load_media(path)
+    assert (media.width, media.height, media.display_rotation) == (320, 568, 90)
+
+
+def turned(path: Path, degrees_clockwise: int) -> Path:
+    """A copy of an MP4 whose video track's display matrix (ISO/IEC 14496-12 section 8.3.2, 'tkhd') says to show it
+    turned clockwise by ``degrees_clockwise``, written as phones write it (with the translation a player applies)."""
+    data = bytearray(path.read_bytes())
+    box = data.index(b"tkhd") - 4
+    matrix = box + 12 + (32 if data[box + 8] == 1 else 20) + 16  # after the times, ids, duration and reserved fields
+    width, height = (value >> 16 for value in struct.unpack_from(">II", data, matrix + 36))
+    cos, sin = {0: (1, 0), 90: (0, 1), 180: (-1, 0), 270: (0, -1)}[degrees_clockwise]
+    tx, ty = {0: (0, 0), 90: (height, 0), 180: (width, height), 270: (0, width)}[degrees_clockwise]
+    struct.pack_into(">9i", data, matrix, cos << 16, sin << 16, 0, -sin << 16, cos << 16, 0, tx << 16, ty << 16, 1 << 30)
+    copy = path.with_name(f"turned-{degrees_clockwise}.mp4")
+    copy.write_bytes(bytes(data))
+    return copy
+
+
+@pytest.mark.parametrize("degrees, corner", [(0, (0, 0)), (90, (0, 1)), (180, (1, 1)), (270, (1, 0))])
+def test_a_display_rotation_turns_every_frame_and_the_declared_size(tmp_path, degrees, corner):
+    """64 x 96 frames with a white square in the stored top-left corner: shown turned a quarter clockwise, the square
+    is at the top right of a 96 x 64 picture; half round, bottom right; three quarters, bottom left."""
+    frames = []
+    for _ in range(10):
+        frame = np.full((64, 96, 3), 60, np.uint8)
+        frame[:16, :16] = 250
+        frames.append(frame)
+    path = turned(encode(iter(frames), tmp_path / "marked.mp4", fps=25, crf=0, group=10, b_frames=0), degrees)
+    rgb = next(sample_frames(str(path), 1.0, 1)).rgb
+    assert rgb.shape[:2] == ((64, 96) if degrees in (0, 180) else (96, 64))
+    bright = np.argwhere(rgb[..., 1] > 200)
+    half = np.array(rgb.shape[:2]) / 2
+    assert tuple((bright.mean(axis=0) > half).astype(int)) == corner and len(bright) > 200
+    media = load_media(path)
+    assert (media.height, media.width) == rgb.shape[:2] and media.display_rotation == degrees
 
 
 def test_frames_without_a_display_rotation_are_left_as_stored(counting_clip):
