@@ -72,7 +72,7 @@ REFERENCES = {
 class MetadataAnalyser(Analyser):
     name = "metadata"
     title = "Metadata"
-    version = "2.5.0"
+    version = "2.6.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
@@ -97,6 +97,7 @@ class MetadataAnalyser(Analyser):
         findings += _thumbnail_findings(meta, media)
         findings += _preview_findings(meta, media, media.data or b"")
         findings += _dimension_findings(meta, media)
+        findings += _trailing_findings(meta, media.data or b"")
         references = camera_encoders(_held_out(context))
         findings += _camera_table_findings(meta, references)
         findings += _camera_layout_findings(meta, media.data or b"", references)
@@ -523,6 +524,73 @@ def _preview_findings(meta: ImageMetadata, media: Media, data: bytes) -> list[Fi
             "untouched originals with a large preview were few (two Sony photos of a public collection, both with "
             "correlation 1.00), so the levels rest on the same principle rather than on a measured rate of their own.",
         ],
+    )]
+
+
+_TRAILER_CONTEXT = {
+    "padding": "Some cameras pad their files this way (a Motorola Moto G original in the corpus ends with 44,758 zero "
+               "bytes); a file recovered (carved) from a disk can also run on into unused space.",
+    "a JPEG picture": "The file holds a second picture that its own structure does not declare: two files joined "
+                      "together, a file carved from a disk that runs on into the next file, or a camera's preview "
+                      "stored this way by some older cameras.",
+    "video": "Phones that take motion photos (Google, Samsung and others) append a short video this way.",
+    "archive": "Cameras and phones do not write this: a document or archive placed after a picture is a known way "
+               "of passing a file unseen inside a picture, or the file was joined with another one.",
+    "software": "Photo-management and viewing software writes these after the picture when it adds captions or "
+                "keywords: the metadata was edited after capture, the picture itself need not have been.",
+    "other": "Many cameras leave data of their own after the picture (in the corpus: originals from Sony, Olympus, "
+             "Ricoh, Pentax and BlackBerry cameras); so do some phones and programs.",
+}
+
+
+def _trailer_context(description: str, padding: bool) -> str:
+    if padding:
+        return _TRAILER_CONTEXT["padding"]
+    if description.startswith("a JPEG picture"):
+        return _TRAILER_CONTEXT["a JPEG picture"]
+    if "video" in description:
+        return _TRAILER_CONTEXT["video"]
+    if description.startswith(("a ZIP", "a RAR", "a 7-Zip", "a PDF", "a PNG")):
+        return _TRAILER_CONTEXT["archive"]
+    if description.startswith(("IPTC", "an AFCP")):
+        return _TRAILER_CONTEXT["software"]
+    return _TRAILER_CONTEXT["other"]
+
+
+def _trailing_findings(meta: ImageMetadata, data: bytes) -> list[Finding]:
+    trailing = meta.trailing
+    if trailing is None:
+        return []
+    measurements = [
+        Measurement("bytes after the end of the picture", trailing.size, "bytes",
+                    note="past the further images the Multi-Picture index declares" if meta.mp_entries else None),
+        Measurement("where they start", trailing.offset, "bytes from the start of the file"),
+        Measurement("what they are", trailing.description),
+        Measurement("file signatures found in them", [f"{what} at byte {at}" for what, at in trailing.embedded] or ["none"]),
+    ]
+    pictures = [at for what, at in trailing.embedded if what == "a JPEG picture"]
+    if pictures:
+        second = parse_jpeg(data[pictures[0]:])
+        measurements.append(Measurement("first appended JPEG picture", None if second.width is None else
+                                        [second.width, second.height], "pixels (width, height)",
+                                        note="from its frame header; complete" if any(s.marker == 0xD9 for s in second.segments)
+                                        else "from its frame header; it has no end-of-image marker"))
+    end = "JPEG's end-of-image marker" if meta.jpeg else "PNG's IEND chunk"
+    return [Finding(
+        key="metadata.trailing_data", proposition=Proposition.PROCESSING, title="Data after the end of the picture",
+        explanation=(f"{trailing.size} bytes follow the {end} (from byte {trailing.offset}): {trailing.description}. "
+                     "Viewers stop at the end of the picture and never show them. "
+                     f"{_trailer_context(trailing.description, trailing.padding)} This is an observation about the "
+                     "file, reported without a strength: what follows the picture plays no part in what it shows."),
+        strength=Strength.NONE, score=0.0,
+        method="The bytes after the end of the picture (past any further images the file's Multi-Picture index "
+               "declares), searched for the signatures of common file formats and known trailers",
+        reference="ITU-T T.81 section B.2.1 (EOI); ISO/IEC 15948 section 11.2.5 (IEND); CIPA DC-007 (Multi-Picture "
+                  "Format); ExifTool's documentation of JPEG trailers (AFCP, Samsung, Photo Mechanic, FotoStation)",
+        measurements=measurements,
+        limitations=["Formats are recognised by their signatures only; data in any other form is reported as "
+                     "unidentified, and a signature can occur by chance inside other data.",
+                     "What the appended data holds is not analysed: extract it (from the byte given) to examine it."],
     )]
 
 

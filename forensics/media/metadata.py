@@ -22,6 +22,7 @@ from forensics.algorithms.icc import IccProfile, assemble_jpeg_icc, parse_icc
 from forensics.algorithms.jpeg_structure import JpegStructure, MpEntry, mp_entries, mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import PhotoshopResources, parse_irb
 from forensics.algorithms.png_chunks import PngStructure, parse_png
+from forensics.algorithms.trailing_data import TrailingData, describe_trailing_data
 from forensics.algorithms.xmp import Xmp, find_packets, parse_xmp
 
 
@@ -43,7 +44,19 @@ class ImageMetadata:
     c2pa_unreadable: str | None = None  # why a manifest that is present could not be read
     mpf_images: int | None = None
     mp_entries: list[MpEntry] = field(default_factory=list)  # the images a Multi-Picture (MPF) segment lists
+    # What follows the end of the picture (after a JPEG's EOI, past the further images its MPF index declares, or
+    # after a PNG's IEND); None when nothing does.
+    trailing: TrailingData | None = None
     problems: list[str] = field(default_factory=list)
+
+
+def _end_of_declared_images(data: bytes, meta: ImageMetadata) -> int:
+    """Where a JPEG's data ends: past its EOI, or past the last further image its MPF index declares there (an
+    entry counts only where a JPEG really starts at the offset it gives)."""
+    end = len(data) - meta.jpeg.bytes_after_eoi
+    declared = [e.offset + e.size for e in meta.mp_entries
+                if e.offset >= end and data[e.offset : e.offset + 3] == b"\xff\xd8\xff"]
+    return min(len(data), max([end, *declared]))
 
 
 def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str = "") -> ImageMetadata:
@@ -68,8 +81,12 @@ def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str =
                                 if (n := mpf_image_count(s.payload(data)))), None)
         meta.mp_entries = next((entries for s, kind in app_segments if kind == "Multi-Picture Format"
                                 if (entries := mp_entries(s.payload(data), s.payload_start))), [])
+        if meta.jpeg.bytes_after_eoi > 0:
+            meta.trailing = describe_trailing_data(data, _end_of_declared_images(data, meta))
     if file_format == "PNG":
         meta.png = parse_png(data)
+        if meta.png.bytes_after_iend > 0:
+            meta.trailing = describe_trailing_data(data, len(data) - meta.png.bytes_after_iend)
         meta.problems += [f"PNG structure: {p}" for p in meta.png.problems]
         meta.icc = None  # iCCP is compressed; described by its profile name in the chunk list
     for packet in find_packets(data):

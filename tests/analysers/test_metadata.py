@@ -374,3 +374,45 @@ def test_a_stereo_pair_is_not_taken_for_a_preview(tmp_path):
     output = analyse(_mpo(tmp_path, pixels, textured_rgb(480, 640, seed=4)[:, ::-1], type_code=0x020002))
     assert "metadata.preview" not in by_key(output)
     assert values(by_key(output)["metadata.summary"])["images in the multi-picture (MPO) file"] == 2
+
+
+def test_two_jpegs_joined_are_reported_with_the_second_pictures_size(tmp_path):
+    first = jpeg_with(tmp_path, textured_rgb(120, 160), name="first.jpg")
+    second = jpeg_with(tmp_path, textured_rgb(90, 70, seed=3), name="second.jpg")
+    joined = tmp_path / "joined.jpg"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    finding = by_key(analyse(joined))["metadata.trailing_data"]
+    found = values(finding)
+    assert found["bytes after the end of the picture"] == second.stat().st_size
+    assert found["where they start"] == first.stat().st_size and found["what they are"] == "a JPEG picture"
+    assert found["first appended JPEG picture"] == [70, 90] and finding.strength.value == "none"
+    assert "two files joined together" in finding.explanation
+
+
+def test_the_further_images_an_mpo_declares_are_not_trailing_data_but_what_follows_them_is(tmp_path):
+    path = tmp_path / "stereo.mpo"
+    Image.fromarray(textured_rgb(120, 160)).save(path, "MPO", save_all=True,
+                                                 append_images=[Image.fromarray(textured_rgb(120, 160, seed=2))])
+    assert "metadata.trailing_data" not in by_key(analyse(path))
+    padded = tmp_path / "padded.mpo"
+    padded.write_bytes(path.read_bytes() + b"\x00" * 4096)
+    found = values(by_key(analyse(padded))["metadata.trailing_data"])
+    assert found["what they are"] == "4096 bytes of padding (every byte 0x00)"
+    assert found["where they start"] == path.stat().st_size
+
+
+def test_an_archive_after_a_png_is_named(tmp_path):
+    import zipfile
+
+    path = tmp_path / "picture.png"
+    Image.fromarray(textured_rgb(40, 60)).save(path)
+    with zipfile.ZipFile(tmp_path / "hidden.zip", "w") as archive:
+        archive.writestr("notes.txt", "appended")
+    path.write_bytes(path.read_bytes() + (tmp_path / "hidden.zip").read_bytes())
+    finding = by_key(analyse(path))["metadata.trailing_data"]
+    assert values(finding)["what they are"] == "a ZIP archive" and "PNG's IEND chunk" in finding.explanation
+    assert "Cameras and phones do not write this" in finding.explanation
+
+
+def test_a_file_without_trailing_data_has_no_such_finding(tmp_path):
+    assert "metadata.trailing_data" not in by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80))))
