@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import struct
 from pathlib import Path
 
@@ -66,19 +67,22 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
 
 # ------------------------------------------------------------------ EXIF
 
-ASCII, SHORT, LONG, RATIONAL = 2, 3, 4, 5
+BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL = 1, 2, 3, 4, 5, 10
 
 
 def _entry_value(kind: int, value) -> tuple[int, bytes]:
     if kind == ASCII:
         raw = value.encode("latin-1") + b"\x00"
         return len(raw), raw
+    if kind == BYTE:
+        return len(value), bytes(value)
     if kind == SHORT:
-        return 1, struct.pack("<H", value) + b"\x00\x00"
+        values = value if isinstance(value, tuple) else (value,)
+        return len(values), struct.pack(f"<{len(values)}H", *values)
     if kind == LONG:
         return 1, struct.pack("<I", value)
-    if kind == RATIONAL:
-        raw = b"".join(struct.pack("<II", n, d) for n, d in value)
+    if kind in (RATIONAL, SRATIONAL):
+        raw = b"".join(struct.pack("<II" if kind == RATIONAL else "<ii", n, d) for n, d in value)
         return len(value), raw
     raise ValueError(kind)
 
@@ -121,6 +125,49 @@ def build_exif(ifd0: dict[int, tuple[int, object]], exif: dict[int, tuple[int, o
         ifd1, _ = _ifd([(0x0103, SHORT, 6), (0x0201, LONG, ifd1_end), (0x0202, LONG, len(thumbnail))], ifd1_start)
         body += ifd1 + thumbnail
     return b"Exif\x00\x00" + b"II*\x00" + struct.pack("<I", 8) + body
+
+
+# ------------------------------------------------------------------ camera raw
+
+# XYZ (D65) -> linear sRGB (IEC 61966-2-1): the DNG ColorMatrix1 of a "camera" whose filters are the sRGB primaries.
+_XYZ_TO_SRGB = ((32406, -15372, -4986), (-9689, 18758, 415), (557, -2040, 10570))
+
+
+def build_dng(scene: np.ndarray, preview: bytes | None = None, orientation: int = 1, white_level: int = 4095) -> bytes:
+    """A minimal DNG 1.4 (Adobe DNG Specification 1.7): IFD0 holds ``scene`` (H x W x 3 uint8 sRGB, even sides) as
+    the uncompressed RGGB Bayer mosaic of a camera whose filters are the sRGB primaries, in linear light up to
+    ``white_level``; ``preview`` (JPEG bytes), if given, is the camera's preview, in IFD1 (NewSubFileType 1,
+    JPEG-compressed YCbCr), as cameras and converters store it."""
+    from PIL import Image
+
+    height, width = scene.shape[:2]
+    linear = np.round((scene.astype(np.float64) / 255) ** 2.2 * white_level).astype("<u2")
+    mosaic = np.empty((height, width), "<u2")
+    mosaic[0::2, 0::2], mosaic[0::2, 1::2] = linear[0::2, 0::2, 0], linear[0::2, 1::2, 1]
+    mosaic[1::2, 0::2], mosaic[1::2, 1::2] = linear[1::2, 0::2, 1], linear[1::2, 1::2, 2]
+    sensor = mosaic.tobytes()
+    raw_entries = [
+        (254, LONG, 0), (256, LONG, width), (257, LONG, height), (258, SHORT, 16), (259, SHORT, 1), (262, SHORT, 32803),
+        (271, ASCII, "Forensics Test"), (272, ASCII, "Bayer 1"), (274, SHORT, orientation), (277, SHORT, 1),
+        (278, LONG, height), (279, LONG, len(sensor)), (33421, SHORT, (2, 2)), (33422, BYTE, (0, 1, 1, 2)),
+        (50706, BYTE, (1, 4, 0, 0)), (50708, ASCII, "Forensics Test Bayer 1"), (50717, LONG, white_level),
+        (50721, SRATIONAL, [(v, 10000) for row in _XYZ_TO_SRGB for v in row]), (50728, RATIONAL, [(1, 1)] * 3),
+        (50778, SHORT, 21),
+    ]
+    _, ifd0_end = _ifd([*raw_entries, (273, LONG, 0)], 8, next_ifd=0)
+    sensor_at = ifd0_end
+    ifd1_at = sensor_at + len(sensor) if preview else 0
+    ifd0, _ = _ifd([*raw_entries, (273, LONG, sensor_at)], 8, next_ifd=ifd1_at)
+    body = b"II*\x00" + struct.pack("<I", 8) + ifd0 + sensor
+    if preview:
+        preview_width, preview_height = Image.open(io.BytesIO(preview)).size
+        preview_entries = [(254, LONG, 1), (256, LONG, preview_width), (257, LONG, preview_height),
+                           (258, SHORT, (8, 8, 8)), (259, SHORT, 7), (262, SHORT, 6), (277, SHORT, 3),
+                           (278, LONG, preview_height), (279, LONG, len(preview))]
+        _, ifd1_end = _ifd([*preview_entries, (273, LONG, 0)], ifd1_at)
+        ifd1, _ = _ifd([*preview_entries, (273, LONG, ifd1_end)], ifd1_at)
+        body += ifd1 + preview
+    return body
 
 
 # ------------------------------------------------------------------ JPEG segments

@@ -83,6 +83,9 @@ class CfaAnalyser(Analyser):
                 **{f"levels_{kind}": [[share, level.value] for share, level in levels] for kind, levels in LEVELS.items()}}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
+        if media.file_type.format == "RAW":
+            raise NotApplicable("a camera raw file holds the sensor data before demosaicing: the pattern in the picture "
+                                "analysed would be that of LibRaw's demosaicing here, not the camera's")
         if media.file_type.format not in LOSSLESS_FORMATS:
             raise NotApplicable(f"{media.file_type.format} is a lossy format: compression erases demosaicing traces "
                                 "(the compression analyser covers JPEG)")

@@ -74,6 +74,9 @@ class CompressionAnalyser(Analyser):
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
             raise NotApplicable("the image's pixels could not be decoded")
+        if media.file_type.format == "RAW":
+            raise NotApplicable("a camera raw file's picture is LibRaw's rendering of the sensor data; the compression "
+                                "of raw data (lossless, or JPEG tiles in a lossy DNG) is not analysed")
         window_luma = luminance(central_window(media.pixels, WINDOW_PX))  # window first: bounded memory
         grid = detect_grid(window_luma + 128.0)
         if media.file_type.format != "JPEG" or not media.data:

@@ -11,6 +11,7 @@ from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, 
 from forensics.figures import encode_jpeg, reduce
 from forensics.media import Media, partial_note, upright
 from forensics.media.heif import heif_structure
+from forensics.media.sniff import SNIFF_BYTES, raw_format
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -28,6 +29,8 @@ _EXTENSIONS = {
     "BMP": {".bmp", ".dib"},
     "WebP": {".webp"},
     "HEIF": {".heic", ".heif", ".hif", ".avif"},
+    "RAW": {".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".rw2", ".rwl", ".orf", ".pef",
+            ".srw", ".iiq", ".3fr", ".fff", ".erf", ".mef", ".mos", ".mrw", ".kdc", ".dcr", ".x3f", ".raw"},
     "MP4": {".mp4", ".m4v", ".m4a", ".f4v"},
     "QuickTime": {".mov", ".qt", ".mp4"},
     "3GPP": {".3gp", ".3g2", ".3gpp"},
@@ -87,6 +90,9 @@ class FileIdentity(Analyser):
             m.append(_pixel_hash(media))
         if media.file_type.format == "HEIF":
             m += _heif_measurements(media.data or b"")
+        if media.file_type.format == "RAW":
+            m.append(Measurement("camera raw format", raw_format((media.data or b"")[:SNIFF_BYTES]) or "TIFF-based",
+                                 note="from the file's signature; LibRaw recognised the file as camera raw data"))
         figures = [self._preview(media)] if media.pixels is not None else []
         size = f"{media.width} x {media.height} pixels" if media.width else "of undetermined size"
         what = f"a {media.file_type.format} {media.kind} {size}"

@@ -58,6 +58,8 @@ REFERENCES = {
     "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized (equal to DateTimeOriginal when a "
              "digital camera records the file as it captures it), OffsetTime and GPS time stamps",
     "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
+    "raw_preview": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010; Adobe DNG "
+                   "Specification 1.7 (preview IFDs); LibRaw 0.21 (rendering of the sensor data, through rawpy)",
     "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
               "Kornblum, 'Using JPEG quantization tables to identify imagery processed by software', Digital Investigation 5, 2008",
     "layout": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
@@ -96,6 +98,7 @@ class MetadataAnalyser(Analyser):
         findings += _date_findings(meta, context.received_utc)
         findings += _thumbnail_findings(meta, media)
         findings += _preview_findings(meta, media, media.data or b"")
+        findings += _raw_preview_findings(media)
         findings += _dimension_findings(meta, media)
         findings += _trailing_findings(meta, media.data or b"")
         references = camera_encoders(_held_out(context))
@@ -420,7 +423,8 @@ def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
             measurements=[Measurement("thumbnail size", len(meta.exif.thumbnail), "bytes")],
         )]
     comparison = compare_thumbnail(media.pixels, decoded)
-    strength, score, verdict = _thumbnail_verdict(comparison)
+    raw = media.file_type.format == "RAW"
+    strength, score, verdict = _raw_verdict(comparison, "embedded thumbnail") if raw else _thumbnail_verdict(comparison)
     thumbnail_tables = parse_jpeg(meta.exif.thumbnail).quantisation_tables
     return [Finding(
         key="metadata.thumbnail", proposition=Proposition.PROCESSING,
@@ -523,6 +527,64 @@ def _preview_findings(meta: ImageMetadata, media: Media, data: bytes) -> list[Fi
             f"The thresholds are the EXIF thumbnail's (correlation below {THUMBNAIL_DIFFERENT} = different picture); "
             "untouched originals with a large preview were few (two Sony photos of a public collection, both with "
             "correlation 1.00), so the levels rest on the same principle rather than on a measured rate of their own.",
+        ],
+    )]
+
+
+RAW_PREVIEW = "camera's JPEG preview"
+
+
+def _raw_verdict(c: ThumbnailComparison, what: str) -> tuple[Strength, float, str]:
+    """The level and the sentence for a copy the camera rendered from a raw file's sensor data (``what``) compared
+    with LibRaw's rendering: only a different picture counts (see the raw preview finding's limitations)."""
+    if c.correlation < THUMBNAIL_DIFFERENT:
+        return Strength.MODERATE, 0.6, (
+            f"The {what} shows a different picture from the sensor data (correlation {c.correlation:.2f} at best). "
+            f"The camera renders the {what} from the same data at capture, so it was replaced or edited afterwards, "
+            "or the sensor data was. Moderate support for processing of the file after capture.")
+    return Strength.NONE, 0.0, (
+        f"The {what} shows the same picture as the sensor data (correlation {c.correlation:.2f}), as it does when "
+        "neither was changed after capture.")
+
+
+def _raw_preview_findings(media: Media) -> list[Finding]:
+    """A raw file's JPEG preview, which the camera rendered from the sensor data at capture, compared with LibRaw's
+    rendering of that data: a preview edited after capture, or sensor data replaced, no longer match."""
+    if media.file_type.format != "RAW":
+        return []
+    common = dict(key="metadata.raw_preview", proposition=Proposition.PROCESSING, reference=REFERENCES["raw_preview"],
+                  method="The largest JPEG preview in the raw file compared with LibRaw's rendering of the sensor data, "
+                         "reduced to the preview's size, under the 8 rotations/mirrorings (Pearson correlation of "
+                         "luminance; letterbox bars removed), as the EXIF thumbnail is")
+    decoded = _decoded(media.raw_preview) if media.raw_preview else None
+    if decoded is None or media.pixels is None:
+        held = "holds no JPEG preview" if media.raw_preview is None else \
+            "holds a JPEG preview that cannot be decoded" if decoded is None else "holds a JPEG preview"
+        missing = ", and its sensor data could not be rendered" if media.pixels is None else ""
+        return [Finding(
+            **common, title="The camera's preview in the raw file could not be compared",
+            explanation=(f"The raw file {held}{missing}, so the preview and the sensor data were not compared. Some "
+                         "cameras and converters write no preview; software that rewrites a raw file can drop it."),
+            strength=Strength.NONE, score=0.0,
+            measurements=[Measurement("preview file size", len(media.raw_preview) if media.raw_preview else None, "bytes"),
+                          Measurement("preview dimensions", None if decoded is None else [decoded.shape[1], decoded.shape[0]],
+                                      "pixels (width, height)")],
+        )]
+    comparison = compare_thumbnail(media.pixels, decoded)
+    strength, score, verdict = _raw_verdict(comparison, RAW_PREVIEW)
+    return [Finding(
+        **common, title="The camera's JPEG preview compared with the raw sensor data", explanation=verdict,
+        strength=strength, score=score,
+        measurements=[Measurement("preview file size", len(media.raw_preview), "bytes"),
+                      *_comparison_measurements(comparison, "preview")],
+        limitations=[
+            "The camera's rendering and LibRaw's differ in tone, colour, sharpening and lens corrections; the "
+            "correlation of luminance at the preview's size tolerates that, so only a different or heavily changed "
+            "picture shows, never retouching of small regions.",
+            f"The level rests on the EXIF thumbnail's threshold (correlation below {THUMBNAIL_DIFFERENT} = different "
+            "picture) and is held at moderate: no collection of untouched raw files was available to measure how "
+            "often an untouched preview falls below it. Differences of shape or orientation are not weighed, as "
+            "previews of raw files are often cropped to another aspect ratio.",
         ],
     )]
 

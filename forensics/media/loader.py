@@ -25,7 +25,8 @@ from forensics.errors import BadInputError
 from forensics.media.heif import heif_decoder_registered
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
 from forensics.media.orientation import upright
-from forensics.media.sniff import FileType, sniff
+from forensics.media.raw import NotRaw, RawUndecodable, open_raw, render_raw
+from forensics.media.sniff import RAW, FileType, sniff
 
 # Pillow's own bomb check is replaced by ours (configurable, with a clear message).
 Image.MAX_IMAGE_PIXELS = None
@@ -76,6 +77,8 @@ class Media:
     # Set when the picture's pixels could not be decoded at all: why. The file is still examined whole by the
     # analysers that read its bytes (metadata, structure); the pixel analysers are not applicable.
     undecoded: str | None = None
+    # A camera raw file's largest JPEG preview, as stored (``pixels`` are then LibRaw's rendering of the sensor data).
+    raw_preview: bytes | None = None
 
     @property
     def partial(self) -> bool:
@@ -154,6 +157,10 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         raise BadInputError(path, f"image file is {size / 2**20:.0f} MiB, over the {limits.max_image_bytes / 2**20:.0f} MiB limit (--max-image-mib)")
     data = Path(path).read_bytes()
     notes: list[str] = []
+    if file_type.format in ("RAW", "TIFF"):  # LibRaw recognises the TIFF-based raw formats without a signature
+        raw = _load_raw(path, file_type, size, data, limits)
+        if raw is not None:
+            return raw
     if file_type.format == "HEIF" and not (heif_decoder_registered() and _pillow_can_open(data)):
         return _undecoded(path, file_type, size, data, "HEIF file: no HEIF decoder installed here can open it")
     width = height = None
@@ -209,6 +216,38 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         duration_s=duration_ms / 1000 if duration_ms else None, orientation=orientation,
         pixels=pixels, data=data, warnings=tuple(notes), decoded_rows=decoded_rows,
     )
+
+
+def _load_raw(path: str, file_type: FileType, size: int, data: bytes, limits: Limits) -> Media | None:
+    """A camera raw file rendered by LibRaw, or None when LibRaw does not take a TIFF for one."""
+    try:
+        with open_raw(data) as raw:
+            picture = render_raw(raw, size, limits.max_pixels)
+    except NotRaw:
+        if file_type.format == "TIFF":
+            return None
+        reason = "RAW sensor data cannot be decoded (LibRaw does not support this variant)"
+        raise PixelsUndecodable(path, reason, _undecoded(path, file_type, size, data, reason)) from None
+    except RawUndecodable as error:
+        reason = f"RAW sensor data cannot be decoded: {error}"
+        media = replace(_undecoded(path, RAW, size, data, reason, error.width, error.height), raw_preview=error.preview)
+        raise PixelsUndecodable(path, reason, media) from None
+    except ValueError as error:
+        raise BadInputError(path, f"declared sensor size {error} exceeds the {limits.max_megapixels:g} MP limit "
+                                  "(--max-megapixels); refused as a possible decompression bomb") from None
+    pixels = picture.pixels
+    pixels.setflags(write=False)
+    filter_colours = f"colour filter {picture.colours}" if picture.colours else "linear (demosaiced in the camera)"
+    return Media(
+        path=path, file_type=RAW, size_bytes=size, width=picture.width, height=picture.height,
+        mode=f"camera raw, {filter_colours}", channels=3, bit_depth=picture.bits, frame_count=1, duration_s=None,
+        orientation=picture.orientation, pixels=pixels, data=data, raw_preview=picture.preview,
+        warnings=(RAW_RENDERING_NOTE, *picture.notes),
+    )
+
+
+RAW_RENDERING_NOTE = ("camera raw file: the picture analysed is LibRaw's rendering of the sensor data (AHD demosaicing, "
+                      "the camera's white balance, sRGB, 8 bits per sample), not a picture stored in the file")
 
 
 def _undecoded(path: str, file_type: FileType, size: int, data: bytes, reason: str, width: int | None = None,

@@ -61,12 +61,12 @@ def _end_of_declared_images(data: bytes, meta: ImageMetadata) -> int:
 
 def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str = "") -> ImageMetadata:
     """Everything ``data`` (a whole image file, whose format ``file_format`` the loader detected from its first
-    bytes: "JPEG", "PNG", "TIFF", "WebP", "HEIF") says about itself; never raises on malformed input.
+    bytes: "JPEG", "PNG", "TIFF", "WebP", "HEIF", "RAW") says about itself; never raises on malformed input.
 
     ``c2pa_trust_anchors``: PEM certificates whose holders the examiner trusts to sign Content Credentials;
     without them no C2PA signer can be "trusted" (the SDK ships no trust list, and nothing is fetched)."""
     meta = ImageMetadata()
-    if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG"):
+    if file_format in ("JPEG", "TIFF", "WebP", "HEIF", "PNG", "RAW"):
         meta.exif = read_exif(data)
         meta.problems += meta.exif.problems
     if file_format == "JPEG":
@@ -104,7 +104,8 @@ def read_image_metadata(data: bytes, file_format: str, c2pa_trust_anchors: str =
     return meta
 
 
-_C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WebP": "image/webp", "HEIF": "image/heif"}
+_C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WebP": "image/webp", "HEIF": "image/heif",
+              "RAW": "image/x-adobe-dng"}  # the SDK reads TIFF-based raw files (DNG) as TIFF
 
 
 MAX_C2PA_THUMBNAIL_BYTES = 4 * 2**20

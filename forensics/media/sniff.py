@@ -4,7 +4,9 @@ A file's extension is chosen by whoever named it; its leading bytes are what dec
 signatures below come from the format specifications: JPEG (ITU T.81, SOI + marker), PNG (RFC 2083
 section 3.1), TIFF 6.0 header, ISO/IEC 14496-12 ``ftyp`` box brands (MP4, MOV, 3GP, HEIF), RIFF
 form types (AVI, WebP), GIF87a/89a, BMP, MPEG-2 transport stream (0x47 sync byte every 188 or 192 bytes)
-and MPEG program/elementary streams.
+and MPEG program/elementary streams. Camera raw formats with signatures of their own (Adobe DNG 1.7 section 4's
+DNGVersion tag, Canon CR2's "CR" after the TIFF header and CR3's "crx " brand, Fujifilm RAF, Panasonic RW2,
+Olympus ORF) are named here; other TIFF-based raw files (NEF, ARW, PEF ...) are recognised by LibRaw when loaded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ GIF = FileType("GIF", "image/gif", "image")
 BMP = FileType("BMP", "image/bmp", "image")
 WEBP = FileType("WebP", "image/webp", "image")
 HEIF = FileType("HEIF", "image/heif", "image")
+RAW = FileType("RAW", "image/x-dcraw", "image")  # the freedesktop.org type for camera raw files
 MP4 = FileType("MP4", "video/mp4", "video")
 MOV = FileType("QuickTime", "video/quicktime", "video")
 THREE_GP = FileType("3GPP", "video/3gpp", "video")
@@ -46,6 +49,8 @@ def sniff(head: bytes) -> FileType | None:
         return JPEG
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return PNG
+    if raw_format(head):
+        return RAW
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return TIFF
     if head[:6] in (b"GIF87a", b"GIF89a"):
@@ -65,6 +70,35 @@ def sniff(head: bytes) -> FileType | None:
     if head[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3"):
         return MPEG_PS
     return None
+
+
+def raw_format(head: bytes) -> str | None:
+    """The camera raw format ``head`` declares by a signature of its own ("DNG", "CR2", "CR3", "RAF", "RW2", "ORF"),
+    or None."""
+    if head[:15] == b"FUJIFILMCCD-RAW":
+        return "RAF"
+    if head[:4] == b"IIU\x00":
+        return "RW2"
+    if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
+        return "ORF"
+    if head[4:12] == b"ftypcrx ":
+        return "CR3"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        if head[8:10] == b"CR":
+            return "CR2"
+        if _ifd0_has_tag(head, 0xC612):  # DNGVersion
+            return "DNG"
+    return None
+
+
+def _ifd0_has_tag(head: bytes, tag: int) -> bool:
+    order = "little" if head[:2] == b"II" else "big"
+    offset = int.from_bytes(head[4:8], order)
+    if offset + 2 > len(head):
+        return False
+    count = int.from_bytes(head[offset : offset + 2], order)
+    entries = range(offset + 2, min(len(head) - 1, offset + 2 + 12 * count), 12)
+    return any(int.from_bytes(head[at : at + 2], order) == tag for at in entries)
 
 
 def _sniff_ftyp(head: bytes) -> FileType:
