@@ -59,7 +59,7 @@ REFERENCES = {
              "digital camera records the file as it captures it), OffsetTime and GPS time stamps",
     "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
     "raw_preview": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010; Adobe DNG "
-                   "Specification 1.7 (preview IFDs); LibRaw 0.21 (rendering of the sensor data, through rawpy)",
+                   "Specification 1.7 (preview IFDs); LibRaw 0.22 (rendering of the sensor data, through rawpy)",
     "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
               "Kornblum, 'Using JPEG quantization tables to identify imagery processed by software', Digital Investigation 5, 2008",
     "layout": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
