@@ -49,6 +49,20 @@ def photo_figure(title: str, caption: str, rgb: np.ndarray) -> Figure:
     return Figure.from_bytes(title, caption, "image/jpeg", encode_jpeg(rgb, PHOTO_JPEG_QUALITY))
 
 
+def contact_sheet(tiles: list[tuple[str, np.ndarray]], columns: int = 4) -> np.ndarray:
+    """Labelled pictures (RGB, any sizes up to a common width) in a grid, ``columns`` wide, each label below its picture."""
+    tile_width = max(picture.shape[1] for _, picture in tiles)
+    height = max(picture.shape[0] for _, picture in tiles) + 18
+    rows = (len(tiles) + columns - 1) // columns
+    sheet = np.full((rows * height, columns * (tile_width + 6), 3), 255, np.uint8)
+    for index, (label, picture) in enumerate(tiles):
+        top, left = (index // columns) * height, (index % columns) * (tile_width + 6)
+        sheet[top:top + picture.shape[0], left:left + picture.shape[1]] = picture
+        cv2.putText(sheet, label, (left + 2, top + picture.shape[0] + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return sheet
+
+
 def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
     """An 8-bit palette PNG: ``indices`` (H, W) uint8 into ``palette`` (at most 256 RGB rows, uint8)."""
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")

@@ -7,10 +7,12 @@ from pathlib import PurePath
 import numpy as np
 
 from forensics.algorithms.pixel_hash import pixel_sha256
+from forensics.algorithms.thumbnail import compare_thumbnail
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
-from forensics.figures import encode_jpeg, reduce
+from forensics.figures import contact_sheet, encode_jpeg, photo_figure, reduce
 from forensics.media import Media, partial_note, upright
 from forensics.media.heif import heif_structure
+from forensics.media.pictures import REDUCED_SIDE_PX, secondary_pictures
 from forensics.media.sniff import SNIFF_BYTES, raw_format
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
@@ -59,6 +61,7 @@ class FileIdentity(Analyser):
             findings.append(_incomplete(media))
         if media.undecoded:
             findings.append(_undecodable(media))
+        findings += _pictures_finding(media)
         mismatch = self._extension_mismatch(media, context.original_name)
         if mismatch:
             findings.append(mismatch)
@@ -193,6 +196,65 @@ def _incomplete(media: Media) -> Finding:
             "MCUs above it and one pixel row more, whose colour the decoder smooths with the missing rows.",
         ],
     )
+
+
+MAX_SHEET_PICTURES = 12
+MAX_LISTED_PICTURES = 30
+
+
+def _pictures_finding(media: Media) -> list[Finding]:
+    """Every further picture the file holds (animation frames, MPO images), listed and compared with the first."""
+    if media.pixels is None or not media.data:
+        return []
+    others = secondary_pictures(media.data, media.file_type.format, media.frame_count or 1, media.max_pixels)
+    if not others:
+        return []
+    animated = others[0].kind == "animation frame"
+    measurements, tiles = [], [("1: primary", upright(reduce(media.pixels, REDUCED_SIDE_PX), media.orientation))]
+    correlations = []
+    for picture in others:
+        size = f"{picture.width} x {picture.height} pixels" if picture.width else "size unknown"
+        shown = f"{picture.duration_ms:.0f} ms, " if picture.duration_ms else ""
+        if picture.reduced is None:
+            value, note = None, f"{size}; {picture.problem}"
+        else:
+            value = round(compare_thumbnail(media.pixels, picture.reduced).correlation_untransformed, 3)
+            correlations.append(value)
+            note = f"{shown}{size}; correlation of luminance with picture 1 (1 = the same picture)"
+            if len(tiles) < MAX_SHEET_PICTURES:
+                tiles.append((f"{picture.number}: r = {value:.2f}", upright(picture.reduced, media.orientation)))
+        if len(measurements) < MAX_LISTED_PICTURES:
+            measurements.append(Measurement(f"picture {picture.number} ({picture.kind})", value, note=note))
+    held = 1 + len(others)
+    what = (f"an animation of {media.frame_count} frames" if animated else
+            f"{held} pictures declared by its Multi-Picture (MPO) index")
+    listed = f" (the first {held} are listed)" if animated and held < (media.frame_count or 0) else ""
+    summary = [Measurement("pictures in the file", media.frame_count if animated else held),
+               Measurement("lowest correlation with picture 1", min(correlations) if correlations else None)]
+    return [Finding(
+        key="file_identity.pictures", proposition=Proposition.PROCESSING, title="Further pictures in the file",
+        explanation=(f"The file holds {what}{listed}. The picture analyses examine the first picture only; each further "
+                     "picture is listed here with its size and how closely it resembles the first. "
+                     + ("Frames of an animation differ by design; a frame that shows another scene altogether was "
+                        "joined to the animation." if animated else
+                        "A stereo or multi-angle view differs from the primary picture a little (parallax); a large "
+                        "preview should show the same picture (it is compared in the metadata analysis too); a view "
+                        "that shows another scene was not taken with the primary picture.")
+                     + " This is an observation about the file, not support for either proposition."),
+        strength=Strength.NONE, score=0.0,
+        method="Every further picture decoded (Pillow for animation frames, composited as a viewer shows them; OpenCV "
+               "for MPO images at the offsets the index gives), reduced, and compared with the first picture by the "
+               "Pearson correlation of luminance at the smaller size",
+        reference="CIPA DC-007-2009 (Multi-Picture Format); GIF89a; WebP container specification (ANIM/ANMF); APNG "
+                  "(PNG 3rd edition, acTL/fcTL)",
+        measurements=summary + measurements,
+        figures=[photo_figure("Pictures in the file", "The first picture and the further pictures the file holds, "
+                              f"reduced (at most {MAX_SHEET_PICTURES}), each with its number and its correlation of "
+                              "luminance with the first, shown upright as the file's orientation says.",
+                              contact_sheet(tiles, columns=min(4, len(tiles))))],
+        limitations=["Only the first picture is analysed for manipulation; extract the others to examine them.",
+                     "The correlation compares whole pictures at low resolution: a small change does not show in it."],
+    )]
 
 
 def _undecodable(media: Media) -> Finding:

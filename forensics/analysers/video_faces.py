@@ -19,7 +19,7 @@ from forensics.algorithms.face_tracks import box_iou, count_blinks, eye_aspect_r
 from forensics.algorithms.logistic import LogisticModel
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
 from forensics.data import read_table, shipped_file
-from forensics.figures import heat_map_figure, photo_figure, time_plot_figure
+from forensics.figures import contact_sheet, heat_map_figure, photo_figure, time_plot_figure
 from forensics.media import Media
 from forensics.media.video import VideoFrame, VideoUnreadable, decoded_ahead, sample_frames, stream_facts
 from forensics.models.face_blend import (
@@ -254,19 +254,6 @@ def _thumbnail(rgb: np.ndarray, current: list[tuple[Track, np.ndarray]]) -> np.n
     return thumb
 
 
-def _contact_sheet(contact: list[tuple[float, np.ndarray]]) -> np.ndarray:
-    columns = 4
-    height = max(thumb.shape[0] for _, thumb in contact) + 18
-    rows = (len(contact) + columns - 1) // columns
-    sheet = np.full((rows * height, columns * (THUMB_WIDTH + 6), 3), 255, np.uint8)
-    for index, (time_s, thumb) in enumerate(contact):
-        top, left = (index // columns) * height, (index % columns) * (THUMB_WIDTH + 6)
-        sheet[top:top + thumb.shape[0], left:left + THUMB_WIDTH] = thumb
-        cv2.putText(sheet, f"{time_s:.2f} s", (left + 2, top + thumb.shape[0] + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-    return sheet
-
-
 @register
 class VideoFacesAnalyser(Analyser):
     name = "video_faces"
@@ -331,7 +318,8 @@ def _overview(followed: FollowedVideo, model: FaceModel, duration: float) -> Fin
     if followed.contact:
         figures.append(photo_figure(
             "Sampled frames", "Frames spread over the video, each face boxed and numbered by track; the box colour is "
-            "that frame's score (green low, red high, grey not measurable).", _contact_sheet(followed.contact)))
+            "that frame's score (green low, red high, grey not measurable).",
+            contact_sheet([(f"{time_s:.2f} s", thumb) for time_s, thumb in followed.contact])))
     scored = [t for t in followed.tracks if len(t.scores)]
     if scored:
         colours = [(200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 60, 160), (220, 140, 0)]

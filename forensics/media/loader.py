@@ -77,8 +77,10 @@ class Media:
     # Set when the picture's pixels could not be decoded at all: why. The file is still examined whole by the
     # analysers that read its bytes (metadata, structure); the pixel analysers are not applicable.
     undecoded: str | None = None
-    # A camera raw file's largest JPEG preview, as stored (``pixels`` are then LibRaw's rendering of the sensor data).
+    # A camera raw file's largest JPEG preview, as LibRaw extracts it (``pixels`` are then its rendering of the sensor data).
     raw_preview: bytes | None = None
+    # The size limit the file was loaded under: analysers that decode further pictures in it (MPO images) keep to it.
+    max_pixels: int = Limits().max_pixels
 
     @property
     def partial(self) -> bool:
@@ -214,7 +216,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits) -> Media:
         path=path, file_type=file_type, size_bytes=size, width=width, height=height, mode=mode_name,
         channels=channels, bit_depth=bit_depth, frame_count=frame_count,
         duration_s=duration_ms / 1000 if duration_ms else None, orientation=orientation,
-        pixels=pixels, data=data, warnings=tuple(notes), decoded_rows=decoded_rows,
+        pixels=pixels, data=data, warnings=tuple(notes), decoded_rows=decoded_rows, max_pixels=limits.max_pixels,
     )
 
 

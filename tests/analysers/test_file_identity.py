@@ -135,3 +135,48 @@ def test_no_pixel_hash_where_decoding_for_analysis_loses_samples(tmp_path, mode)
     picture.save(tmp_path / "x.png")
     measurement = next(m for m in analyse(tmp_path / "x.png").findings[0].measurements if m.name == "pixel data SHA-256")
     assert measurement.value is None and measurement.note.startswith("not computed")
+
+
+def pictures_finding(path):
+    findings = FileIdentity().analyse(load_media(path), AnalysisContext("E001", path.name)).findings
+    return next((f for f in findings if f.key == "file_identity.pictures"), None)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_every_frame_of_an_animation_is_listed_and_compared_with_the_first(tmp_path, suffix):
+    from skimage import data as skimage_data
+
+    scene = np.ascontiguousarray(skimage_data.astronaut()[::4, ::4][:96, :128])
+    # Frame 2 the scene moved by two pixels (equal frames are merged when saved), frame 3 another scene joined to it.
+    frames = [scene, np.roll(scene, 2, axis=1), np.ascontiguousarray(skimage_data.chelsea()[::2, ::2][:96, :128])]
+    path = tmp_path / f"animation{suffix}"
+    images = [Image.fromarray(frame) for frame in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=[100, 200, 300], loop=0,
+                   **({"lossless": True} if suffix == ".webp" else {}))
+    finding = pictures_finding(path)
+    values = {m.name: m.value for m in finding.measurements}
+    notes = {m.name: m.note for m in finding.measurements}
+    assert values["pictures in the file"] == 3 and "an animation of 3 frames" in finding.explanation
+    assert values["picture 2 (animation frame)"] > 0.8 and values["picture 3 (animation frame)"] < 0.3, values
+    assert values["lowest correlation with picture 1"] == values["picture 3 (animation frame)"]
+    assert notes["picture 3 (animation frame)"].startswith("300 ms, 128 x 96 pixels")
+    assert finding.strength.value == "none" and finding.figures[0].title == "Pictures in the file"
+
+
+def test_the_images_of_an_mpo_are_listed_and_a_missing_one_said_so(tmp_path):
+    scene = textured_rgb(120, 160, seed=2)
+    path = tmp_path / "stereo.mpo"
+    Image.fromarray(scene).save(path, "MPO", save_all=True, append_images=[Image.fromarray(np.roll(scene, 4, axis=1))])
+    values = {m.name: m.value for m in pictures_finding(path).measurements}
+    (name,) = [n for n in values if n.startswith("picture 2")]
+    assert values["pictures in the file"] == 2 and values[name] > 0.5
+    cut = tmp_path / "cut.mpo"
+    data = path.read_bytes()
+    cut.write_bytes(data[: len(data) - 200])  # the second image loses its end
+    finding = pictures_finding(cut)
+    notes = {m.name: m.note for m in finding.measurements}
+    assert "the file ends before it" in notes[name]
+
+
+def test_a_still_picture_has_no_pictures_finding(tmp_path, jpeg_file):
+    assert pictures_finding(jpeg_file) is None

@@ -1,0 +1,103 @@
+"""The further pictures a file holds beside its primary one: the frames of an animated GIF, WebP or PNG (APNG),
+and the images a Multi-Picture (MPO) JPEG declares (CIPA DC-007: previews, stereo and multi-angle views,
+panorama parts, disparity maps).
+
+Each is decoded from the file's bytes already in memory, reduced to at most ``REDUCED_SIDE_PX`` a side (enough to
+compare and to show, and bounded memory whatever the frame count), and listed with what the file says of it.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from forensics.algorithms.jpeg_structure import mp_entries, parse_jpeg
+from forensics.figures import reduce
+
+REDUCED_SIDE_PX = 256
+MAX_PICTURES = 200  # listed and compared; a longer animation is counted, and its first frames listed
+
+# CIPA DC-007-2009 section 5.2.3.3.1, MP Entry type codes.
+MP_TYPES = {0x030000: "primary (baseline)", 0x010001: "large preview (640 x 480 class)",
+            0x010002: "large preview (1920 x 1080 class)", 0x020001: "panorama part", 0x020002: "stereo view (disparity)",
+            0x020003: "multi-angle view", 0x000000: "undefined"}
+
+
+@dataclass(frozen=True)
+class Picture:
+    number: int  # 1 for the primary picture, then in file order
+    kind: str  # "animation frame", or the MP Entry's type
+    width: int | None
+    height: int | None
+    duration_ms: float | None  # of an animation frame
+    reduced: np.ndarray | None  # RGB uint8, at most REDUCED_SIDE_PX a side; None when it cannot be decoded
+    problem: str | None = None
+
+
+def secondary_pictures(data: bytes, file_format: str, frame_count: int, max_pixels: int) -> list[Picture]:
+    """The pictures after the first (at most MAX_PICTURES - 1 of them) of an animated picture or an MPO file; an
+    MPO image declaring more than ``max_pixels`` is listed, not decoded (an animation's frames share the canvas
+    whose size the loader checked)."""
+    if file_format == "JPEG":
+        return _mpo_pictures(data, max_pixels)
+    if file_format in ("GIF", "WebP", "PNG") and frame_count > 1:
+        return _animation_frames(data, frame_count)
+    return []
+
+
+def _animation_frames(data: bytes, frame_count: int) -> list[Picture]:
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        image = Image.open(io.BytesIO(data))
+        for index in range(1, min(frame_count, MAX_PICTURES)):
+            try:
+                image.seek(index)
+                rgb = np.asarray(image.convert("RGB"))
+            except Exception as error:  # a damaged frame ends the listing: later frames build on it
+                frames.append(Picture(index + 1, "animation frame", None, None, None, None, _describe(error)))
+                break
+            frames.append(Picture(index + 1, "animation frame", rgb.shape[1], rgb.shape[0],
+                                  float(image.info.get("duration", 0) or 0), reduce(rgb, REDUCED_SIDE_PX)))
+    return frames
+
+
+def _mpo_pictures(data: bytes, max_pixels: int) -> list[Picture]:
+    structure = parse_jpeg(data)
+    entries = next((found for segment, kind in structure.app_segments(data) if kind == "Multi-Picture Format"
+                    if (found := mp_entries(segment.payload(data), segment.payload_start))), [])
+    pictures = []
+    for number, entry in enumerate(entries[1:MAX_PICTURES], start=2):
+        kind = MP_TYPES.get(entry.type_code & 0xFFFFFF, f"type 0x{entry.type_code:06X}")
+        held = data[entry.offset : entry.offset + entry.size]
+        header = parse_jpeg(held) if held[:3] == b"\xff\xd8\xff" else None
+        if header and header.width and header.height and header.width * header.height > max_pixels:
+            pictures.append(Picture(number, kind, header.width, header.height, None, None,
+                                    "not decoded: over the size limit (--max-megapixels)"))
+            continue
+        decoded = _decoded(held) if header else None
+        if decoded is None:
+            problem = ("the file ends before it" if entry.offset + entry.size > len(data) else
+                       "no picture starts at the offset the index gives" if header is None else "cannot be decoded")
+            pictures.append(Picture(number, kind, None, None, None, None, problem))
+            continue
+        pictures.append(Picture(number, kind, decoded.shape[1], decoded.shape[0], None, reduce(decoded, REDUCED_SIDE_PX)))
+    return pictures
+
+
+def _decoded(jpeg: bytes) -> np.ndarray | None:
+    try:
+        decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV asserts on hostile buffers instead of returning None
+        return None
+    return None if decoded is None else cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]
