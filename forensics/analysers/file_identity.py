@@ -61,6 +61,8 @@ class FileIdentity(Analyser):
             findings.append(_incomplete(media))
         if media.undecoded:
             findings.append(_undecodable(media))
+        if media.damage:
+            findings.append(_video_incomplete(media))
         findings += _pictures_finding(media)
         mismatch = self._extension_mismatch(media, context.original_name)
         if mismatch:
@@ -257,19 +259,39 @@ def _pictures_finding(media: Media) -> list[Finding]:
     )]
 
 
-def _undecodable(media: Media) -> Finding:
+def _video_incomplete(media: Media) -> Finding:
     return Finding(
-        key="file_identity.undecodable", proposition=Proposition.PROCESSING, title="The picture could not be decoded",
+        key="file_identity.video_incomplete", proposition=Proposition.PROCESSING, title="The video is cut short or damaged",
+        explanation=(f"{media.damage[0].upper()}{media.damage[1:]}. A transfer cut short, a recording interrupted (a "
+                     "phone switched off, a full card), a file carved from a disk or deliberate damage leave files like "
+                     "this. Frames are decoded up to the last one the data allows. This is an observation about the file "
+                     "as received, not support for either proposition."),
+        strength=Strength.NONE, score=0.0,
+        method="The container's structure (ISO/IEC 14496-12 top-level box sizes and the 'moov' index; the AVI RIFF "
+               "chunk size) compared with the file's length; the video packets whole in the file counted by demuxing",
+        reference="ISO/IEC 14496-12 sections 4.2 and 8.2 (box structure, movie box); Microsoft AVI RIFF file reference",
+        measurements=[Measurement("what shows it", media.damage)],
+        limitations=["Other containers (MPEG transport and program streams) carry no overall length: a cut there shows "
+                     "only as fewer frames than declared, if the container declares a count at all."],
+    )
+
+
+def _undecodable(media: Media) -> Finding:
+    noun = "video" if media.kind == "video" else "picture"
+    what = "Not one frame of the video could be decoded, so no analysis of its frames was made" if noun == "video" \
+        else "Not one row of the picture could be decoded, so no analysis of its pixels was made"
+    return Finding(
+        key="file_identity.undecodable", proposition=Proposition.PROCESSING, title=f"The {noun} could not be decoded",
         explanation=(
-            f"{media.undecoded}. Not one row of the picture could be decoded, so no analysis of its pixels was made "
+            f"{media.undecoded}. {what} "
             "and nothing is said about what it shows. The file's metadata and structure were examined. A transfer cut "
             "short, a file carved from a disk, a damaged card, a format variant the decoder does not support, or "
             "deliberate damage leave files like this. This is an observation about the file as received, not support "
             "for either proposition."),
         strength=Strength.NONE, score=0.0,
-        method="Decoding with the format's decoder (Pillow: libjpeg, zlib, libtiff, libwebp, libheif), with its "
-               "recovery from missing data",
-        reference="ITU-T T.81 (JPEG); ISO/IEC 15948 (PNG); TIFF 6.0; ISO/IEC 23008-12 (HEIF)",
+        method="Decoding with the format's decoder (Pillow: libjpeg, zlib, libtiff, libwebp, libheif; LibRaw; FFmpeg "
+               "for video), with its recovery from missing data",
+        reference="ITU-T T.81 (JPEG); ISO/IEC 15948 (PNG); TIFF 6.0; ISO/IEC 23008-12 (HEIF); ISO/IEC 14496-12 (MP4)",
         measurements=[Measurement("decoder's reason", media.undecoded)],
         limitations=["Another decoder, or a specialist recovery tool, may recover pixels that this one could not."],
     )

@@ -27,6 +27,7 @@ from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoeff
 from forensics.media.orientation import upright
 from forensics.media.raw import NotRaw, RawUndecodable, open_raw, render_raw
 from forensics.media.sniff import RAW, FileType, sniff
+from forensics.media.video import container_damage, packets_present
 
 # Pillow's own bomb check is replaced by ours (configurable, with a clear message).
 Image.MAX_IMAGE_PIXELS = None
@@ -79,6 +80,8 @@ class Media:
     undecoded: str | None = None
     # A camera raw file's largest JPEG preview, as LibRaw extracts it (``pixels`` are then its rendering of the sensor data).
     raw_preview: bytes | None = None
+    # A video whose container shows it is cut short or lacks its index: what shows it and how much remains.
+    damage: str | None = None
     # The size limit the file was loaded under: analysers that decode further pictures in it (MPO images) keep to it.
     max_pixels: int = Limits().max_pixels
 
@@ -90,7 +93,9 @@ class Media:
     def decoding_note(self) -> str | None:
         """One line saying what of the picture could not be decoded (None when it was decoded whole)."""
         if self.undecoded:
-            return undecoded_note(self.undecoded)
+            return undecoded_note(self.undecoded, self.kind)
+        if self.damage:
+            return self.damage
         return partial_note(self.decoded_rows, self.height) if self.partial else None
 
     @property
@@ -258,11 +263,14 @@ def _undecoded(path: str, file_type: FileType, size: int, data: bytes, reason: s
     structure are read, and the pixel analysers report themselves not applicable."""
     return Media(path=path, file_type=file_type, size_bytes=size, width=width, height=height, mode=None,
                  channels=None, bit_depth=None, frame_count=None, duration_s=None, data=data,
-                 warnings=(undecoded_note(reason),), undecoded=reason)
+                 warnings=(undecoded_note(reason, file_type.kind),), undecoded=reason)
 
 
-def undecoded_note(reason: str) -> str:
-    """The one line that says a picture's pixels could not be decoded and what was examined instead."""
+def undecoded_note(reason: str, kind: str = "image") -> str:
+    """The one line that says a picture's pixels (or a video's frames) could not be decoded and what was examined."""
+    if kind == "video":
+        return (f"{reason}: no frame was decoded; its container and metadata were examined, the analyses of frames "
+                "were not applicable")
     return (f"{reason}: its pixels were not decoded; its metadata and file structure were examined, the analyses "
             "of pixels were not applicable")
 
@@ -326,10 +334,17 @@ def rows_before_fill(pixels: np.ndarray, chunk_rows: int = 256) -> int:
 
 
 def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
+    damage = container_damage(path)
+    size = Path(path).stat().st_size
+
+    def undecodable(reason: str) -> PixelsUndecodable:
+        reason = f"{reason}: {damage}" if damage else reason
+        return PixelsUndecodable(path, reason, _undecoded(path, file_type, size, b"", reason))
+
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
-            raise BadInputError(path, f"{file_type.format} container cannot be opened by the video decoder")
+            raise undecodable(f"{file_type.format} container cannot be opened by the video decoder")
         width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         fps = float(capture.get(cv2.CAP_PROP_FPS)) or None
@@ -342,17 +357,22 @@ def _load_video(path: str, file_type: FileType, limits: Limits) -> Media:
             raise BadInputError(path, f"declares {declared_frames} frames, over the limit of {limits.max_frames}")
         ok, _ = capture.read()
         if not ok:
-            raise BadInputError(path, f"{file_type.format} file has no decodable video frame (truncated or corrupt)")
+            raise undecodable(f"{file_type.format} file has no decodable video frame")
     finally:
         capture.release()
     frames = declared_frames if declared_frames > 0 else None
     duration = frames / fps if frames and fps else None
     codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") or None
+    if damage:
+        present = packets_present(path, limits.max_frames)
+        damage = (f"the file is cut short or damaged: {damage}; {present} of the {frames or 'unknown number of'} "
+                  "frames it declares are whole in the file (as coded packets), and the analyses cover the frames "
+                  "decoded from them")
     return Media(
-        path=path, file_type=file_type, size_bytes=Path(path).stat().st_size, width=width, height=height,
+        path=path, file_type=file_type, size_bytes=size, width=width, height=height,
         mode="YUV video", channels=3, bit_depth=8, frame_count=frames, duration_s=duration, fps=fps, codec=codec,
-        display_rotation=rotation,
-        warnings=("frame count and duration are those the container declares",),
+        display_rotation=rotation, warnings=("frame count and duration are those the container declares",),
+        damage=damage, max_pixels=limits.max_pixels,
     )
 
 

@@ -12,6 +12,7 @@ import queue
 import struct
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -69,7 +70,9 @@ def _open(path: str):
     try:
         container = av.open(path)
     except Exception as error:  # PyAV raises many FFmpeg error classes for hostile files
-        raise VideoUnreadable(f"the container cannot be opened ({str(error)[:120]})") from None
+        # FFmpeg's errors name the file opened, the case's object path: its reason alone is said.
+        reason = getattr(error, "strerror", None) or str(error)
+        raise VideoUnreadable(f"the container cannot be opened ({str(reason)[:120]})") from None
     if not container.streams.video:
         container.close()
         raise VideoUnreadable("the container holds no video stream")
@@ -214,6 +217,12 @@ def _picture_type(frame) -> str:
 
 def top_level_boxes(path: str) -> list[str] | None:
     """Names of the top-level ISO base media boxes in file order (None if the file is not such a file)."""
+    boxes = _top_level_box_extents(path)
+    return None if boxes is None else [kind for kind, _, _ in boxes]
+
+
+def _top_level_box_extents(path: str) -> list[tuple[str, int, int]] | None:
+    """(name, start, declared size) of each top-level ISO base media box, in file order; None if not such a file."""
     boxes = []
     with open(path, "rb") as handle:
         handle.seek(0, 2)
@@ -228,6 +237,46 @@ def top_level_boxes(path: str) -> list[str] | None:
                 size = end - position
             if size < 8 or not all(32 <= c < 127 for c in kind):
                 break
-            boxes.append(kind.decode("ascii"))
+            boxes.append((kind.decode("ascii"), position, size))
             position += size
-    return boxes if boxes and boxes[0] in ("ftyp", "wide", "free", "mdat", "moov", "skip", "pnot") else None
+    return boxes if boxes and boxes[0][0] in ("ftyp", "wide", "free", "mdat", "moov", "skip", "pnot") else None
+
+
+def container_damage(path: str) -> str | None:
+    """What shows, from the container's own structure, that a video file is cut short or lacks its index (None
+    when nothing does): an ISO base media box (ISO/IEC 14496-12) or the RIFF chunk of an AVI declaring more bytes
+    than the file holds, or an ISO file without its 'moov' box. Other containers are not checked."""
+    size = Path(path).stat().st_size
+    boxes = _top_level_box_extents(path)
+    if boxes is not None:
+        beyond = next(((kind, start + length - size) for kind, start, length in boxes if start + length > size), None)
+        if beyond:
+            return f"its '{beyond[0]}' box runs {beyond[1]} bytes past the end of the file"
+        if "moov" not in [kind for kind, _, _ in boxes]:
+            return ("it holds no 'moov' box, the index of its frames (cut short before the index was written, or a "
+                    "recording interrupted)")
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        declared = struct.unpack("<I", head[4:8])[0] + 8
+        if declared > size:
+            return f"its RIFF chunk declares {declared} bytes and the file holds {size}"
+    return None
+
+
+def packets_present(path: str, max_packets: int) -> int:
+    """How many video packets are whole in the file (demuxed, not decoded: cheap), at most ``max_packets``."""
+    container = _open(path)
+    count = 0
+    try:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.size and count < max_packets:
+                count += 1
+            elif packet.size:
+                break
+    except Exception:  # the data ends inside a packet: those before it are counted
+        pass
+    finally:
+        container.close()
+    return count

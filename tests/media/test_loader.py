@@ -166,11 +166,51 @@ def test_a_cut_short_progressive_jpeg_decodes_every_row_and_withholds_its_coeffi
         _ = media.jpeg_coefficients
 
 
-def test_truncated_video_is_bad_input(tmp_path, video_file):
+def test_a_video_cut_before_its_first_frame_is_still_examinable_from_its_container(tmp_path, video_file):
     path = tmp_path / "cut.avi"
     path.write_bytes(video_file.read_bytes()[:300])
-    with pytest.raises(BadInputError):
+    with pytest.raises(PixelsUndecodable, match="RIFF chunk declares") as refused:
         load_media(path)
+    assert refused.value.media.kind == "video" and "no frame was decoded" in refused.value.media.decoding_note
+
+
+def faststart_clip(path, frames: int = 60):
+    """An MP4 with its index ('moov') before the frames, as phones and web services write them for streaming."""
+    import av
+
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as output:
+        stream = output.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for index in range(frames):
+            picture = av.VideoFrame.from_ndarray(np.roll(textured_rgb(120, 160, seed=1), 3 * index, axis=1), format="rgb24")
+            for packet in stream.encode(picture):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    return path
+
+
+def test_a_video_cut_short_is_loaded_and_says_how_much_of_it_remains(tmp_path):
+    complete = faststart_clip(tmp_path / "complete.mp4")
+    assert load_media(complete).damage is None
+    cut = tmp_path / "cut.mp4"
+    data = complete.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    media = load_media(cut)
+    assert media.frame_count == 60 and media.damage.startswith("the file is cut short or damaged: its 'mdat' box runs ")
+    present = int(media.damage.split("; ")[1].split(" of ")[0])
+    assert 0 < present < 60 and media.decoding_note == media.damage
+
+
+def test_a_video_whose_index_was_never_written_is_examinable_from_its_container(tmp_path):
+    from forensics.evaluation.video_clips import encode
+
+    complete = encode((textured_rgb(120, 160, seed=i) for i in range(30)), tmp_path / "clip.mp4")  # index at the end
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(complete.read_bytes()[: complete.stat().st_size // 2])
+    with pytest.raises(PixelsUndecodable, match="runs .* bytes past the end of the file") as refused:
+        load_media(cut)
+    assert refused.value.media.undecoded and refused.value.media.pixels is None
 
 
 def png_declaring(width: int, height: int) -> bytes:
