@@ -20,12 +20,14 @@ from forensics.algorithms.icc import parse_icc
 from forensics.algorithms.jpeg_structure import mpf_image_count, parse_jpeg
 from forensics.algorithms.photoshop_irb import parse_iptc, parse_irb
 from forensics.algorithms.png_chunks import parse_png
+from forensics.algorithms.trailing_data import describe_trailing_data
 from forensics.algorithms.xmp import find_packets, parse_xmp
 from forensics.analysers import AnalysisContext, run_analysers
 from forensics.errors import BadInputError
-from forensics.media import load_media, sniff
+from forensics.media import PixelsUndecodable, load_media, sniff
+from forensics.media.video import container_damage
 from forensics.results import Status
-from tests.helpers import ASCII, build_exif, textured_rgb
+from tests.helpers import ASCII, build_dng, build_exif, textured_rgb
 
 EXAMPLES = int(os.environ.get("FORENSICS_FUZZ_EXAMPLES", "120"))
 REGRESSIONS = Path(__file__).parent / "regressions"
@@ -55,7 +57,23 @@ def _seed_png() -> bytes:
     return buffer.getvalue()
 
 
-SEEDS = [_seed_jpeg(), _seed_png()]
+def _seed_dng() -> bytes:
+    pixels = textured_rgb(32, 48)
+    preview = io.BytesIO()
+    Image.fromarray(pixels[::2, ::2]).save(preview, "JPEG", quality=70)
+    return build_dng(pixels, preview.getvalue())
+
+
+def _seed_animation(kind: str) -> bytes:
+    frames = [Image.fromarray(textured_rgb(24, 32, seed=seed)) for seed in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, kind, save_all=True, append_images=frames[1:], **({"duration": 50} if kind != "MPO" else {}))
+    return buffer.getvalue()
+
+
+# A JPEG and a PNG with metadata of every kind, a camera raw file with its preview, an animated GIF and an MPO:
+# every decoder and parser the loader and the analysers reach.
+SEEDS = [_seed_jpeg(), _seed_png(), _seed_dng(), _seed_animation("GIF"), _seed_animation("MPO")]
 
 
 @st.composite
@@ -107,6 +125,16 @@ def test_parsers_never_raise_on_random_bytes(data):
     mpf_image_count(b"MPF\x00" + data)
     parse_xmp(b"<x:xmpmeta>" + data + b"</x:xmpmeta>")
     read_exif(data)
+    describe_trailing_data(b"\xff\xd8\xff\xd9" + data, 4)
+
+
+@FUZZ
+@given(st.binary(max_size=4096))
+def test_the_video_container_check_never_raises(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("container") / "fuzzed.mp4"
+    for prefix in (b"\x00\x00\x00\x18ftypisom", b"RIFF\x00\x01\x00\x00AVI ", b""):
+        path.write_bytes(prefix + data)
+        container_damage(str(path))
 
 
 def analyse_bytes(data: bytes, folder: Path) -> None:
@@ -114,6 +142,8 @@ def analyse_bytes(data: bytes, folder: Path) -> None:
     path.write_bytes(data)
     try:
         media = load_media(path)
+    except PixelsUndecodable as undecodable:  # its metadata and structure are still examined
+        media = undecodable.media
     except BadInputError:
         return
     for result in run_analysers(media, AnalysisContext("FUZZ", "fuzzed.bin", received_utc="2026-01-01T00:00:00.000000Z")):
