@@ -170,6 +170,9 @@ def with_missing_rows_hatched(decoded: np.ndarray, height: int) -> np.ndarray:
     return np.concatenate([decoded, fill.astype(np.uint8)], axis=0)
 
 
+AS_RECEIVED = "This is an observation about the file as received, not support for either proposition."
+
+
 def _incomplete(media: Media) -> Finding:
     complete_rows = media.decoded_rows >= (media.height or 0)
     note = partial_note(media.decoded_rows, media.height)
@@ -181,7 +184,7 @@ def _incomplete(media: Media) -> Finding:
             "Its metadata and structure were analysed whole; the picture analyses saw "
             + ("every row, with details missing throughout." if complete_rows else
                f"only the first {media.decoded_rows} rows, and say nothing about the rest.")
-            + " This is an observation about the file as received, not support for either proposition."),
+            + " " + AS_RECEIVED),
         strength=Strength.NONE, score=0.0,
         method="Decoding with the decoder's recovery from missing data (Pillow, libjpeg/zlib); the rows it could not "
                "decode, which it fills with one colour to the last row, counted from the bottom",
@@ -264,8 +267,7 @@ def _video_incomplete(media: Media) -> Finding:
         key="file_identity.video_incomplete", proposition=Proposition.PROCESSING, title="The video is cut short or damaged",
         explanation=(f"{media.damage[0].upper()}{media.damage[1:]}. A transfer cut short, a recording interrupted (a "
                      "phone switched off, a full card), a file carved from a disk or deliberate damage leave files like "
-                     "this. Frames are decoded up to the last one the data allows. This is an observation about the file "
-                     "as received, not support for either proposition."),
+                     "this. Frames are decoded up to the last one the data allows. " + AS_RECEIVED),
         strength=Strength.NONE, score=0.0,
         method="The container's structure (ISO/IEC 14496-12 top-level box sizes and the 'moov' index; the AVI RIFF "
                "chunk size) compared with the file's length; the video packets whole in the file counted by demuxing",
@@ -286,8 +288,7 @@ def _undecodable(media: Media) -> Finding:
             f"{media.undecoded}. {what} "
             "and nothing is said about what it shows. The file's metadata and structure were examined. A transfer cut "
             "short, a file carved from a disk, a damaged card, a format variant the decoder does not support, or "
-            "deliberate damage leave files like this. This is an observation about the file as received, not support "
-            "for either proposition."),
+            "deliberate damage leave files like this. " + AS_RECEIVED),
         strength=Strength.NONE, score=0.0,
         method="Decoding with the format's decoder (Pillow: libjpeg, zlib, libtiff, libwebp, libheif; LibRaw; FFmpeg "
                "for video), with its recovery from missing data",
