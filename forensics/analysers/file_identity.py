@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 import numpy as np
 
+from forensics.algorithms.hevc import heif_hevc_configurations
 from forensics.algorithms.pixel_hash import pixel_sha256
 from forensics.algorithms.thumbnail import compare_thumbnail
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
@@ -309,7 +310,34 @@ def _heif_measurements(data: bytes) -> list[Measurement]:
         Measurement("thumbnails of the primary image", structure.thumbnails or ["none"], "pixels (larger side)"),
         Measurement("depth images", structure.depth_images),
         Measurement("auxiliary images", structure.auxiliary or ["none"], note="alpha, HDR gain maps and the like"),
+        *_hevc_measurements(data),
     ]
+
+
+_HEVC_PROFILES = {1: "Main", 2: "Main 10", 3: "Main Still Picture", 4: "Format range extensions"}
+_CHROMA = {0: "4:0:0", 1: "4:2:0", 2: "4:2:2", 3: "4:4:4"}
+
+
+def _hevc_measurements(data: bytes) -> list[Measurement]:
+    """The HEVC coding of the file's most used configuration (the primary picture's tiles): an encoder's
+    settings, as JPEG quantisation tables are."""
+    configurations = heif_hevc_configurations(data)
+    if not configurations:
+        return []
+    coding, items = configurations[0]
+    measurements = [Measurement("HEVC coding of the main images",
+                                f"{_HEVC_PROFILES.get(coding.profile_idc, f'profile {coding.profile_idc}')} profile, "
+                                f"level {coding.level_idc / 30:g}, {_CHROMA[coding.chroma_format_idc]}, "
+                                f"{coding.bit_depth_luma} bits", note=f"used by {items} coded images of the file (each tile of a grid picture counts "
+                                f"one; {len(configurations)} distinct configurations in the file)")]
+    if coding.pictures:
+        pps = coding.pictures[0]
+        measurements.append(Measurement(
+            "HEVC picture parameters: initial QP, adaptive QP, chroma QP offsets",
+            [pps.init_qp, pps.cu_qp_delta_enabled, pps.cb_qp_offset, pps.cr_qp_offset],
+            note="the encoder's quantisation settings (H.265 section 7.4.3.3): they describe the encoder, as JPEG "
+                 "quantisation tables do; each slice may add its own QP delta"))
+    return measurements
 
 
 def _pixel_hash(media: Media) -> Measurement:

@@ -297,6 +297,10 @@ def test_heic_pixels_and_item_structure_are_read(tmp_path):
     identity = FileIdentity().analyse(media, AnalysisContext("E001", "photo.heic")).findings[0]
     values = {m.name: m.value for m in identity.measurements}
     assert values["HEIF top-level images"] == 1 and values["primary image size"] == [320, 240]
+    # libheif's x265 writes a still picture, 8-bit 4:2:0, at its default initial QP of 26 (H.265 section 7.4.3.3).
+    assert values["HEVC coding of the main images"].startswith("Main Still Picture profile") \
+        and values["HEVC coding of the main images"].endswith("4:2:0, 8 bits")
+    assert values["HEVC picture parameters: initial QP, adaptive QP, chroma QP offsets"][0] == 26
     assert values["thumbnails of the primary image"] == [96] and values["primary image bit depth and chroma"] == "8 bits, 4:2:0"
 
 
