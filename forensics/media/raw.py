@@ -88,6 +88,11 @@ def render_raw(raw, data_size: int, max_pixels: int) -> RawPicture:
                              preview) from None
     except (rawpy.LibRawError, ValueError, MemoryError) as error:
         raise RawUndecodable(f"LibRaw cannot render the sensor data ({_describe(error)})", width, height, preview) from None
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if pixels.shape[2] < 3:  # a monochrome sensor renders one channel (and a damaged header can claim one)
+        pixels = np.repeat(pixels[..., :1], 3, axis=2)
+    pixels = pixels[..., :3]
     if pixels.size and (pixels == pixels.flat[0]).all():
         raise RawUndecodable("the sensor data renders as one uniform colour: it is missing or empty", width, height,
                              preview)
