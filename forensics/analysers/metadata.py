@@ -9,9 +9,6 @@ import json
 from datetime import timedelta
 from functools import cache
 
-import cv2
-import numpy as np
-
 from forensics.algorithms.camera_encoders import ReferenceOriginal, cameras_with_tables, compare_layout, jfif_before_exif, models_writing_jfif_first
 from forensics.algorithms.content_credentials import CredentialState, credential_facts, credential_state, status_codes
 from forensics.algorithms.dates import describe_span, parse_exif_date, parse_iso_date, parse_offset
@@ -24,6 +21,7 @@ from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, 
 from forensics.data import shipped_file
 from forensics.media import Media
 from forensics.media.metadata import ImageMetadata, camera_name, read_image_metadata, software_sources
+from forensics.media.pictures import decode_embedded
 from forensics.models import file_sha256
 from forensics.results import AppendixEntry, Finding, Measurement, Proposition, Strength
 
@@ -345,7 +343,7 @@ def _c2pa_findings(meta: ImageMetadata, media: Media, trust_anchors: str) -> lis
                     note=(f"SHA-256 of the anchors {hashlib.sha256(trust_anchors.encode()).hexdigest()}"
                           if trust_anchors else "none: no signer can be trusted (forensics analyze --c2pa-trust PEM)")),
     ]
-    thumbnail = _decoded(meta.c2pa_thumbnail)
+    thumbnail = decode_embedded(meta.c2pa_thumbnail)
     if thumbnail is not None and media.pixels is not None:
         comparison = compare_thumbnail(media.pixels, thumbnail)
         measurements.append(Measurement("correlation with the thumbnail signed with the manifest", round(comparison.correlation, 3),
@@ -399,22 +397,10 @@ def _c2pa_unchecked(meta: ImageMetadata) -> list[Finding]:
     )]
 
 
-def _decoded(jpeg_or_png: bytes | None) -> np.ndarray | None:
-    if not jpeg_or_png:
-        return None
-    try:
-        decoded = cv2.imdecode(np.frombuffer(jpeg_or_png, np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:  # OpenCV asserts on empty or hostile buffers instead of returning None
-        return None
-    if decoded is None or min(decoded.shape[:2]) < 8:
-        return None
-    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
-
-
 def _thumbnail_findings(meta: ImageMetadata, media: Media) -> list[Finding]:
     if meta.exif.thumbnail is None or media.pixels is None:
         return []
-    decoded = _decoded(meta.exif.thumbnail)
+    decoded = decode_embedded(meta.exif.thumbnail)
     if decoded is None:
         return [Finding(
             key="metadata.thumbnail", proposition=Proposition.PROCESSING, title="EXIF thumbnail cannot be decoded", strength=Strength.NONE, score=0.0,
@@ -498,7 +484,7 @@ def _preview_findings(meta: ImageMetadata, media: Media, data: bytes) -> list[Fi
     declared = [Measurement("declared preview", f"{entry.size} bytes at offset {entry.offset}",
                             note=f"MP Entry type 0x{entry.type_code:06X}")]
     held = data[entry.offset : entry.offset + entry.size]
-    decoded = _decoded(held) if held[:2] == b"\xff\xd8" else None
+    decoded = decode_embedded(held) if held[:2] == b"\xff\xd8" else None
     if decoded is None:
         return [Finding(
             **common, title="The camera's large preview (MPF) the file declares is missing",
@@ -556,7 +542,7 @@ def _raw_preview_findings(media: Media) -> list[Finding]:
                   method="The largest JPEG preview in the raw file compared with LibRaw's rendering of the sensor data, "
                          "reduced to the preview's size, under the 8 rotations/mirrorings (Pearson correlation of "
                          "luminance; letterbox bars removed), as the EXIF thumbnail is")
-    decoded = _decoded(media.raw_preview) if media.raw_preview else None
+    decoded = decode_embedded(media.raw_preview) if media.raw_preview else None
     if decoded is None or media.pixels is None:
         held = "holds no JPEG preview" if media.raw_preview is None else \
             "holds a JPEG preview that cannot be decoded" if decoded is None else "holds a JPEG preview"

@@ -25,7 +25,7 @@ from forensics.errors import BadInputError
 from forensics.media.heif import heif_decoder_registered
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
 from forensics.media.orientation import upright
-from forensics.media.raw import NotRaw, RawUndecodable, open_raw, render_raw
+from forensics.media.raw import NotRaw, RawTooLarge, RawUndecodable, open_raw, render_raw
 from forensics.media.sniff import RAW, FileType, sniff
 from forensics.media.video import container_damage, packets_present
 
@@ -239,7 +239,7 @@ def _load_raw(path: str, file_type: FileType, size: int, data: bytes, limits: Li
         reason = f"RAW sensor data cannot be decoded: {error}"
         media = replace(_undecoded(path, RAW, size, data, reason, error.width, error.height), raw_preview=error.preview)
         raise PixelsUndecodable(path, reason, media) from None
-    except ValueError as error:
+    except RawTooLarge as error:
         raise BadInputError(path, f"declared sensor size {error} exceeds the {limits.max_megapixels:g} MP limit "
                                   "(--max-megapixels); refused as a possible decompression bomb") from None
     pixels = picture.pixels
@@ -249,7 +249,7 @@ def _load_raw(path: str, file_type: FileType, size: int, data: bytes, limits: Li
         path=path, file_type=RAW, size_bytes=size, width=picture.width, height=picture.height,
         mode=f"camera raw, {filter_colours}", channels=3, bit_depth=picture.bits, frame_count=1, duration_s=None,
         orientation=picture.orientation, pixels=pixels, data=data, raw_preview=picture.preview,
-        warnings=(RAW_RENDERING_NOTE, *picture.notes),
+        warnings=(RAW_RENDERING_NOTE, *picture.notes), max_pixels=limits.max_pixels,
     )
 
 

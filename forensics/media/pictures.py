@@ -75,27 +75,44 @@ def _mpo_pictures(data: bytes, max_pixels: int) -> list[Picture]:
     for number, entry in enumerate(entries[1:MAX_PICTURES], start=2):
         kind = MP_TYPES.get(entry.type_code & 0xFFFFFF, f"type 0x{entry.type_code:06X}")
         held = data[entry.offset : entry.offset + entry.size]
-        header = parse_jpeg(held) if held[:3] == b"\xff\xd8\xff" else None
-        if header and header.width and header.height and header.width * header.height > max_pixels:
-            pictures.append(Picture(number, kind, header.width, header.height, None, None,
-                                    "not decoded: over the size limit (--max-megapixels)"))
+        starts = held[:3] == b"\xff\xd8\xff"
+        if starts and _declared_pixels(held) > max_pixels:
+            pictures.append(Picture(number, kind, None, None, None, None, "not decoded: over the size limit (--max-megapixels)"))
             continue
-        decoded = _decoded(held) if header else None
+        decoded = decode_embedded(held, max_pixels) if starts else None
         if decoded is None:
             problem = ("the file ends before it" if entry.offset + entry.size > len(data) else
-                       "no picture starts at the offset the index gives" if header is None else "cannot be decoded")
+                       "no picture starts at the offset the index gives" if not starts else "cannot be decoded")
             pictures.append(Picture(number, kind, None, None, None, None, problem))
             continue
         pictures.append(Picture(number, kind, decoded.shape[1], decoded.shape[0], None, reduce(decoded, REDUCED_SIDE_PX)))
     return pictures
 
 
-def _decoded(jpeg: bytes) -> np.ndarray | None:
-    try:
-        decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:  # OpenCV asserts on hostile buffers instead of returning None
+# An embedded thumbnail, preview or claim picture larger than this is not decoded: cameras' largest previews are
+# full-HD or the picture's own size, and a forged header must not make a small file allocate gigabytes.
+MAX_EMBEDDED_PIXELS = 120_000_000
+
+
+def decode_embedded(jpeg_or_png: bytes | None, max_pixels: int = MAX_EMBEDDED_PIXELS) -> np.ndarray | None:
+    """A JPEG or PNG held inside the evidence file (a thumbnail, a preview, an MPO image) as RGB, or None when it is
+    empty, undecodable, smaller than 8 pixels a side, or declares more than ``max_pixels``."""
+    if not jpeg_or_png or _declared_pixels(jpeg_or_png) > max_pixels:
         return None
-    return None if decoded is None else cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+    try:
+        decoded = cv2.imdecode(np.frombuffer(jpeg_or_png, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV asserts on empty or hostile buffers instead of returning None
+        return None
+    if decoded is None or min(decoded.shape[:2]) < 8:
+        return None
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def _declared_pixels(data: bytes) -> int:
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big")
+    header = parse_jpeg(data) if data[:2] == b"\xff\xd8" else None
+    return (header.width or 0) * (header.height or 0) if header else 0
 
 
 def _describe(error: BaseException) -> str:

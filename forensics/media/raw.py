@@ -30,6 +30,10 @@ class NotRaw(Exception):
     """LibRaw does not recognise the data as a camera raw file."""
 
 
+class RawTooLarge(Exception):
+    """The sensor data declares more pixels than the limit: "width x height" as declared."""
+
+
 class RawUndecodable(Exception):
     """A camera raw file whose sensor data cannot be rendered (with the reason); ``width`` and ``height`` when known."""
 
@@ -66,13 +70,13 @@ def open_raw(data: bytes):
 
 def render_raw(raw, data_size: int, max_pixels: int) -> RawPicture:
     """Render an opened raw file (from ``open_raw``) whose file is ``data_size`` bytes, refusing sensor data
-    over ``max_pixels`` (a ValueError with the size, checked before anything is decoded)."""
+    over ``max_pixels`` (RawTooLarge, checked before anything is decoded)."""
     import rawpy
 
     sizes = raw.sizes
     width, height = int(sizes.width), int(sizes.height)
     if width * height > max_pixels:
-        raise ValueError(f"{width} x {height}")
+        raise RawTooLarge(f"{width} x {height}")
     preview = _preview(raw)
     photosites = max(1, int(sizes.raw_width) * int(sizes.raw_height))
     if 8 * data_size / photosites < MIN_BITS_PER_PHOTOSITE:
