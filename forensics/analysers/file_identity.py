@@ -7,6 +7,7 @@ from pathlib import PurePath
 import numpy as np
 
 from forensics.algorithms.hevc import heif_hevc_configurations
+from forensics.algorithms.perceptual_hash import phash
 from forensics.algorithms.pixel_hash import pixel_sha256
 from forensics.algorithms.thumbnail import compare_thumbnail
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, register
@@ -94,6 +95,11 @@ class FileIdentity(Analyser):
             m.append(Measurement("EXIF orientation", media.orientation, note="1 = upright; 6 and 8 = rotated a quarter turn"))
         if media.kind == "image":
             m.append(_pixel_hash(media))
+            if media.pixels is not None:
+                m.append(Measurement("perceptual hash (pHash)", f"{phash(media.upright_pixels):016x}",
+                                     note="64-bit DCT hash of the upright picture reduced to 32 x 32 grey (Zauner 2010, as "
+                                          "ImageHash computes it): copies re-saved or resized differ in few bits, other "
+                                          "pictures in about half"))
         if media.file_type.format == "HEIF":
             m += _heif_measurements(media.data or b"")
         if media.file_type.format == "RAW":
