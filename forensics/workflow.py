@@ -99,51 +99,127 @@ def analyse_exhibit(
     a picture whose pixels cannot be decoded at all: its metadata and structure are still examined).
 
     Raises BadInputError (after logging ``analysis.failed``) when nothing of the copy can be examined (refused by
-    the limits, a video without one decodable frame), and CaseError
-    when the evidence object no longer has the hash recorded at intake.
+    the limits, a video without one decodable frame), and CaseError when the evidence object no longer has the
+    hash recorded at intake.
     """
-    analysers = discover()
+    request = AnalysisRequest.for_record(case, record, limits, c2pa_trust_anchors=c2pa_trust_anchors)
+    started = start_analysis(case, request, actor)
+    examination = examine(request, on_timing=on_timing, on_progress=on_progress, threads=threads)
+    if examination.decoding_note and on_warning:
+        on_warning(f"{record.original_name}: {examination.decoding_note}")
+    return finish_analysis(case, record, examination, started, actor, command)
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """Everything needed to examine one evidence object, in plain values: it travels to batch workers."""
+
+    exhibit_id: str
+    original_name: str
+    received_utc: str
+    sha256: str
+    object_path: str  # the case's read-only copy (batch workers must see the case folder at the same path)
+    analysers: tuple[str, ...]  # names, in the order they run
+    limits: Limits
+    c2pa_trust_anchors: str = ""
+
+    @classmethod
+    def for_record(cls, case: Case, record: EvidenceRecord, limits: Limits = Limits(),
+                   analysers: list[str] | None = None, c2pa_trust_anchors: str = "") -> AnalysisRequest:
+        names = tuple(analysers) if analysers else tuple(a.name for a in discover())
+        return cls(record.exhibit_id, record.original_name, record.intake_utc, record.sha256,
+                   str(case.object_path(record.sha256)), names, limits, c2pa_trust_anchors)
+
+    def analyser_classes(self) -> list:
+        chosen = {a.name: a for a in discover()}
+        return [chosen[name] for name in self.analysers]
+
+    def started_details(self) -> dict:
+        """What ``analysis.started`` records: which analysers, versions and parameters, under which limits."""
+        return {
+            "exhibit_id": self.exhibit_id,
+            "sha256": self.sha256,
+            "analysers": [{"name": a.name, "version": a.version, "parameters": recorded_parameters(a)}
+                          for a in self.analyser_classes()],
+            "limits": {"max_megapixels": self.limits.max_megapixels, "max_image_bytes": self.limits.max_image_bytes,
+                       "max_frames": self.limits.max_frames},
+            "c2pa_trust_anchors_sha256": hashlib.sha256(self.c2pa_trust_anchors.encode()).hexdigest()
+            if self.c2pa_trust_anchors else None,
+        }
+
+
+@dataclass
+class Examination:
+    """What examining one evidence object gave: its results, or why there are none. Plain values (picklable)."""
+
+    started_utc: str
+    finished_utc: str
+    sha256_before: str
+    sha256_after: str | None = None
+    results: list[AnalyserResult] | None = None
+    decoding_note: str | None = None  # what of the file could not be decoded
+    bad_input: str | None = None  # why nothing of it could be examined
+    evidence_modified: str | None = None  # an analyser changed the evidence object (a bug)
+
+
+def start_analysis(case: Case, request: AnalysisRequest, actor: str):
+    """Log ``analysis.started`` for ``request``; return the event (its sequence number links the end to it)."""
+    return case.log("analysis.started", actor, request.started_details())
+
+
+def examine(request: AnalysisRequest, on_timing: Callable[[Timing], None] | None = None,
+            on_progress: Callable[[float], None] | None = None, threads: int | None = None) -> Examination:
+    """Decode the evidence object and run the requested analysers on it. Writes nothing: the caller records the
+    outcome (``finish_analysis``), so this can run on a batch worker while the client alone writes to the case."""
     started_utc = utc_now()
-    started = case.log("analysis.started", actor, {
-        "exhibit_id": record.exhibit_id,
-        "sha256": record.sha256,
-        "analysers": [{"name": a.name, "version": a.version, "parameters": recorded_parameters(a)} for a in analysers],
-        "limits": {"max_megapixels": limits.max_megapixels, "max_image_bytes": limits.max_image_bytes, "max_frames": limits.max_frames},
-        "c2pa_trust_anchors_sha256": hashlib.sha256(c2pa_trust_anchors.encode()).hexdigest() if c2pa_trust_anchors else None,
-    })
-    object_path = case.object_path(record.sha256)
+    before = sha256_file(request.object_path)
+    if before != request.sha256:
+        return Examination(started_utc, utc_now(), before)
+    try:
+        media = load_media(request.object_path, request.limits)
+    except PixelsUndecodable as undecodable:
+        media = undecodable.media  # its metadata and structure are still examined
+    except BadInputError as error:
+        return Examination(started_utc, utc_now(), before, before, bad_input=error.reason)
+    context = AnalysisContext(exhibit_id=request.exhibit_id, original_name=request.original_name,
+                              received_utc=request.received_utc, progress=on_progress,
+                              parameters={"c2pa_trust_anchors": request.c2pa_trust_anchors}
+                              if request.c2pa_trust_anchors else {})
+    try:
+        results = run_analysers(media, context, request.analyser_classes(), on_timing=on_timing, threads=threads)
+    except EvidenceModified as error:
+        return Examination(started_utc, utc_now(), before, sha256_file(request.object_path), evidence_modified=str(error))
+    return Examination(started_utc, utc_now(), before, sha256_file(request.object_path), results=results,
+                       decoding_note=media.decoding_note)
+
+
+def finish_analysis(case: Case, record: EvidenceRecord, examination: Examination, started, actor: str,
+                    command: str) -> str:
+    """Record an examination of ``record`` begun by ``started``: store its results and log ``analysis.finished``
+    (return the results' SHA-256), or log ``analysis.failed`` and raise BadInputError or CaseError."""
 
     def fail(reason: str) -> None:
         case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason, "started_seq": started.seq})
 
-    _check_object(case, record, object_path, "before analysis", fail)
-    try:
-        media = load_media(object_path, limits)
-    except PixelsUndecodable as undecodable:
-        media = undecodable.media  # its metadata and structure are still examined
-    except BadInputError as error:
-        fail(error.reason)
-        raise BadInputError(record.original_name, error.reason) from None
-    if media.decoding_note and on_warning:
-        on_warning(f"{record.original_name}: {media.decoding_note}")
-    context = AnalysisContext(exhibit_id=record.exhibit_id, original_name=record.original_name,
-                              received_utc=record.intake_utc, progress=on_progress,
-                              parameters={"c2pa_trust_anchors": c2pa_trust_anchors} if c2pa_trust_anchors else {})
-    try:
-        results = run_analysers(media, context, analysers, on_timing=on_timing, threads=threads)
-    except EvidenceModified as error:
-        fail(str(error))
-        raise CaseError(f"{case.directory}: {error}; run 'forensics case verify'") from None
-    _check_object(case, record, object_path, "after analysis", fail)
-
+    for when, digest in (("before analysis", examination.sha256_before), ("after analysis", examination.sha256_after)):
+        if digest is not None and digest != record.sha256:
+            reason = f"evidence object for {record.exhibit_id} no longer matches its intake SHA-256 ({when})"
+            fail(reason)
+            raise CaseError(f"{case.directory}: {reason}; run 'forensics case verify'")
+    if examination.bad_input:
+        fail(examination.bad_input)
+        raise BadInputError(record.original_name, examination.bad_input)
+    if examination.evidence_modified:
+        fail(examination.evidence_modified)
+        raise CaseError(f"{case.directory}: {examination.evidence_modified}; run 'forensics case verify'")
     document = ResultsDocument(
         tool_version=__version__,
-        run=RunInfo(started_utc=started_utc, finished_utc=utc_now(), command=command),
+        run=RunInfo(started_utc=examination.started_utc, finished_utc=examination.finished_utc, command=command),
         case=case_info(case),
         evidence=[EvidenceResult(
             exhibit_id=record.exhibit_id, file_name=record.original_name, size_bytes=record.size,
-            media_type=record.media_type, md5=record.md5, sha1=record.sha1, sha256=record.sha256, analysers=results,
-            conclusions=conclude(results),
+            media_type=record.media_type, md5=record.md5, sha1=record.sha1, sha256=record.sha256,
+            analysers=examination.results, conclusions=conclude(examination.results),
         )],
         environment=environment(),
     )
@@ -151,18 +227,11 @@ def analyse_exhibit(
     case.log("analysis.finished", actor, {
         "exhibit_id": record.exhibit_id,
         "results_sha256": digest,
-        "statuses": {r.name: r.status.value for r in results},
-        "decoded_in_part": media.decoding_note,
+        "statuses": {r.name: r.status.value for r in examination.results},
+        "decoded_in_part": examination.decoding_note,
         "started_seq": started.seq,
     })
     return digest
-
-
-def _check_object(case: Case, record: EvidenceRecord, path, when: str, fail: Callable[[str], None]) -> None:
-    if sha256_file(path) != record.sha256:
-        reason = f"evidence object for {record.exhibit_id} no longer matches its intake SHA-256 ({when})"
-        fail(reason)
-        raise CaseError(f"{case.directory}: {reason}; run 'forensics case verify'")
 
 
 def case_results(case: Case) -> ResultsDocument:
