@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shlex
 import shutil
 import sys
 import threading
+import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -118,6 +120,75 @@ def _analyze(args: argparse.Namespace) -> int:
         return errors[0].exit_code if errors else EXIT_OK
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from forensics.batch.engine import BatchOptions, run_batch
+    from forensics.results import Strength
+
+    if not args.sources and not args.exhibits:
+        raise UsageError("give files or folders to take in, or --exhibits to analyse fully exhibits already taken in")
+    if args.full_from and not args.triage:
+        raise UsageError("--full-from goes with --triage")
+    if args.workers and args.scheduler:
+        raise UsageError("--workers sizes a local cluster; a running one (--scheduler) has its own workers")
+    options = BatchOptions(
+        workers=args.workers or os.cpu_count() or 1, scheduler=args.scheduler, triage=args.triage,
+        full_from=Strength(args.full_from) if args.full_from else None,
+        exhibits=tuple(_exhibit_list(args.exhibits) or ()), timeout_s=args.timeout, memory_mb=args.memory_mb,
+        limits=Limits(max_megapixels=args.max_megapixels, max_image_bytes=args.max_image_mib * 2**20),
+        c2pa_trust_anchors=_c2pa_trust_anchors(args.c2pa_trust))
+    case, _ = _open_or_create_case(args)
+    actor = args.examiner or case.meta["examiner"]
+    with case:
+        outcome = run_batch(case, [str(source) for source in args.sources], options, actor, args.command_line,
+                            on_progress=_batch_progress(args))
+        csv_path, html_path = _write_batch_summary(case, args.summary)
+        for path, reason in outcome.skipped:
+            _warning(f"{path}: not taken in: {reason}")
+        for exhibit, reason in outcome.failed:
+            _warning(f"{exhibit}: analysis failed: {reason}")
+        _say(args, f"Files: {outcome.files} ({outcome.taken_in} new, {outcome.duplicates} already held, "
+                   f"{len(outcome.skipped)} not taken in)")
+        _say(args, f"Analysed: {len(outcome.analysed)} ({len(outcome.partial)} in part), not again: "
+                   f"{len(outcome.unchanged)} (analysed the same way before), failed: {len(outcome.failed)}; "
+                   f"{outcome.seconds:.1f} s")
+        _say(args, f"Case:    {case.directory}\nSummary: {csv_path}\n         {html_path}")
+    return EXIT_BAD_INPUT if outcome.skipped or outcome.failed else EXIT_OK
+
+
+def _write_batch_summary(case, folder: str | None) -> tuple[Path, Path]:
+    from forensics.analysers import discover
+    from forensics.export.summary import summary_csv, summary_html, summary_rows
+    from forensics.workflow import case_results
+
+    records = case.evidence()
+    analysed = case_results(case).evidence if case.latest_results_by_exhibit() else []
+    rows = summary_rows(records, {e.exhibit_id: e for e in analysed}, case.events(), {a.name for a in discover()})
+    target = Path(folder) if folder else case.directory / "batch"
+    target.mkdir(parents=True, exist_ok=True)
+    notes = ["Sorted by the strongest conclusion on either proposition. Rows marked triage rest on the fast analyses "
+             "alone (file identity, metadata, container): the pixel analyses (compression history, copy-move, "
+             "demosaicing, faces, lighting, video frames) were not run on them.",
+             "Near-duplicates: pictures whose perceptual hashes (pHash) differ in at most 8 of 64 bits share a group."]
+    _write_text(target / "summary.csv", summary_csv(rows))
+    _write_text(target / "summary.html", summary_html(rows, f"Case {case.meta['case_number']}: exhibits", notes))
+    return target / "summary.csv", target / "summary.html"
+
+
+def _batch_progress(args: argparse.Namespace):
+    """Counts, rate and time left on one line of stderr, only on a terminal."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    began = time.monotonic()
+
+    def draw(done: int, total: int, failed: int) -> None:
+        rate = done / max(1e-9, time.monotonic() - began)
+        left = (total - done) / rate if rate > 0 else 0
+        end = "\n" if done >= total else ""
+        print(f"\r  analysed {done}/{total} ({failed} failed), {rate:.1f} files/s, about {left:.0f} s left  ",
+              end=end, file=sys.stderr, flush=True)
+    return draw
+
+
 def _c2pa_trust_anchors(path: str | None) -> str:
     """The PEM certificates in ``path`` (empty without one); a UsageError when it holds none."""
     if not path:
@@ -139,11 +210,22 @@ def _report(args: argparse.Namespace) -> int:
     with Case.open(args.case_dir) as case:
         actor = args.examiner or case.meta["examiner"]
         output = Path(args.output) if args.output else case.directory / "reports" / "latest.pdf"
-        report_id, digest = render_case_report(case, output, actor, signing, args.tsa)
+        exhibits = _exhibit_list(args.exhibits)
+        report_id, digest = render_case_report(case, output, actor, signing, args.tsa, exhibits)
         if args.json:
-            _write_text(Path(args.json), case_results(case).to_json())
+            _write_text(Path(args.json), case_results(case, exhibits).to_json())
         _say(args, f"Report {report_id}: {output} (SHA-256 {digest})")
     return EXIT_OK
+
+
+def _exhibit_list(text: str | None) -> list[str] | None:
+    """``--exhibits E001,E042`` as a list (None when not given); a malformed list is a UsageError."""
+    if not text:
+        return None
+    exhibits = [part.strip() for part in text.split(",") if part.strip()]
+    if not exhibits or any(not re.fullmatch(r"E\d{3,}", exhibit) for exhibit in exhibits):
+        raise UsageError(f"--exhibits: {text!r}: give exhibit ids separated by commas, e.g. E001,E042")
+    return exhibits
 
 
 def _case_init(args: argparse.Namespace) -> int:
@@ -518,10 +600,40 @@ def _parser() -> argparse.ArgumentParser:
     _add_signing_options(analyze)
     analyze.set_defaults(handler=_analyze)
 
+    batch = commands.add_parser(
+        "batch", parents=[actor], help="take many files and folders into a case and analyse them on a Dask cluster",
+        description="Take every file under SOURCE (recursively) into the case, analyse on a local Dask cluster or a "
+                    "running one what was not analysed the same way before (so a stopped batch resumes), and write a "
+                    "summary table of all exhibits, strongest first (CASE/batch/summary.csv and .html).",
+        epilog="Exit codes: 0 every file taken in and analysed, 3 some files not taken in or not analysed (listed), "
+               "4 case error. Workers of a running cluster must see the case folder at the same path.")
+    batch.add_argument("sources", nargs="*", metavar="SOURCE", help="files and folders to take in")
+    batch.add_argument("--case", metavar="DIR", help="case folder to use or create (default: a new case-<UTC time> folder)")
+    batch.add_argument("--case-number", help="case number, when a new case is created")
+    batch.add_argument("--agency", help="agency, when a new case is created")
+    _add_case_detail_options(batch)
+    batch.add_argument("--triage", action="store_true",
+                       help="run only the fast analyses (file identity, metadata, container); see --full-from")
+    batch.add_argument("--full-from", choices=["weak", "moderate", "strong"],
+                       help="with --triage: analyse fully the exhibits whose triage reaches this level")
+    batch.add_argument("--exhibits", metavar="E001,E042", help="analyse these exhibits fully (chosen after a triage)")
+    batch.add_argument("--workers", type=_positive_int, metavar="N", help="a local cluster of N worker processes "
+                                                                         "(default: one per core)")
+    batch.add_argument("--scheduler", metavar="tcp://HOST:8786", help="use a running Dask cluster instead")
+    batch.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per file (default %(default)s)")
+    batch.add_argument("--memory-mb", type=float, default=4096.0, metavar="MB",
+                       help="per worker of a local cluster (default %(default)s)")
+    batch.add_argument("--summary", metavar="DIR", help="where to write summary.csv and summary.html (default: CASE/batch)")
+    batch.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
+    batch.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")
+    batch.add_argument("--c2pa-trust", metavar="PEM", help="certificates (PEM) trusted to sign Content Credentials")
+    batch.set_defaults(handler=_batch)
+
     report = commands.add_parser("report", parents=[actor], help="re-render a case's report from stored results")
     report.add_argument("case_dir", metavar="DIR", help="the case folder")
     report.add_argument("-o", "--output", metavar="PDF", help="where to write the PDF (default: DIR/reports/latest.pdf)")
     report.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    report.add_argument("--exhibits", metavar="E001,E042", help="only these exhibits (default: every analysed one)")
     _add_signing_options(report)
     report.set_defaults(handler=_report)
 

@@ -234,11 +234,17 @@ def finish_analysis(case: Case, record: EvidenceRecord, examination: Examination
     return digest
 
 
-def case_results(case: Case) -> ResultsDocument:
-    """The latest analysis of every analysed exhibit, as one results document (what reports show)."""
+def case_results(case: Case, exhibits: list[str] | None = None) -> ResultsDocument:
+    """The latest analysis of every analysed exhibit (or of the ``exhibits`` named), as one results document (what
+    reports show). Naming an exhibit that was never analysed is a UsageError."""
     latest = case.latest_results_by_exhibit()
     if not latest:
         raise CaseError(f"{case.directory}: no analysed evidence in this case; run 'forensics analyze FILE --case {case.directory}'")
+    if exhibits:
+        unknown = [e for e in exhibits if e not in latest]
+        if unknown:
+            raise UsageError(f"--exhibits: {', '.join(unknown)}: no analysed exhibit of that id in {case.directory}")
+        latest = {exhibit: sha for exhibit, sha in latest.items() if exhibit in exhibits}
     try:
         documents = {sha: ResultsDocument.from_json(case.results_document(sha) or "") for sha in set(latest.values())}
     except UnsupportedSchema as error:
@@ -308,16 +314,18 @@ def report_facts(case: Case) -> tuple[dict, dict]:
     return meta, intakes
 
 
-def render_case_report(case: Case, output_path, actor: str, signing=None, tsa_url: str | None = None) -> tuple[str, str]:
+def render_case_report(case: Case, output_path, actor: str, signing=None, tsa_url: str | None = None,
+                       exhibits: list[str] | None = None) -> tuple[str, str]:
     """Render the case's report to ``output_path`` (signed when ``signing`` is given, timestamped by the TSA at
-    ``tsa_url`` when given); return (report id, SHA-256)."""
+    ``tsa_url`` when given), of every analysed exhibit or of the ``exhibits`` named (the custody log is always the
+    whole case's, so that its chain can be verified); return (report id, SHA-256)."""
     from forensics.data import shipped_error_rates
     from forensics.report.render import ReportInput, render_pdf  # WeasyPrint is slow to import; only here
     from forensics.report.signing import timestamp_document, token_time
 
-    document = case_results(case)
+    document = case_results(case, exhibits)
     started = case.log("report.started", actor, {"output": str(output_path), "signed": signing is not None,
-                                                 "timestamp_authority": tsa_url})
+                                                 "timestamp_authority": tsa_url, "exhibits": exhibits or "all"})
     verification = case.verify()
     meta, intakes = report_facts(case)
     report = ReportInput(

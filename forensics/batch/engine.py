@@ -1,0 +1,259 @@
+"""A batch: take every file in, analyse on Dask workers what has not been analysed the same way before, record
+each outcome as it returns, and write the summary table.
+
+Resumable and idempotent: an exhibit whose analysis finished with the same analysers (names, versions and
+parameters), limits and trust anchors is not analysed again, so a batch stopped by a crash or Ctrl-C continues where
+it stopped when run again. A file that cannot be taken in, or whose analysis fails or outlives its limits, is
+logged in the custody log and listed in the summary; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from forensics.analysers import discover
+from forensics.batch.sources import walk_sources
+from forensics.case import Case, EvidenceRecord
+from forensics.case.custody import Event
+from forensics.errors import BadInputError, CaseError, UsageError
+from forensics.media import Limits
+from forensics.results import Strength
+from forensics.workflow import AnalysisRequest, Examination, examine, finish_analysis, start_analysis
+
+# The fast analyses of a triage: what the file says about itself and how it is built. They read metadata and
+# structure (and decode the picture once, for its preview and thumbnail comparison); they skip the pixel analyses.
+TRIAGE_ANALYSERS = ("file_identity", "metadata", "container_metadata")
+IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: keeps every worker busy, and the client's memory bounded
+WORKER_TIMEOUT_EXIT = 75  # a worker's exit status when a file outlives --timeout
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    workers: int = os.cpu_count() or 1  # a local cluster of this many single-threaded worker processes
+    scheduler: str | None = None  # or a running cluster's scheduler, "tcp://host:8786"
+    triage: bool = False
+    full_from: Strength | None = None  # with triage: analyse fully the exhibits whose triage reaches this level
+    exhibits: tuple[str, ...] = ()  # analyse these exhibits fully (chosen after a triage)
+    limits: Limits = Limits()
+    timeout_s: float = 600.0  # per file
+    memory_mb: float = 4096.0  # per worker (a local cluster's; a running cluster keeps its own)
+    c2pa_trust_anchors: str = ""
+
+
+@dataclass
+class BatchOutcome:
+    files: int = 0
+    taken_in: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # paths not taken in, with why
+    analysed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # analysed the same way before: not analysed again
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (exhibit, reason)
+    partial: list[str] = field(default_factory=list)  # "E001: what could not be decoded"
+    seconds: float = 0.0
+
+
+Progress = Callable[[int, int, int], None]  # (done, total, failed)
+
+
+def run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str, command: str,
+              on_progress: Progress | None = None) -> BatchOutcome:
+    """Take ``sources`` (files and folders) into ``case`` and analyse them as ``options`` say."""
+    began = time.perf_counter()
+    outcome = BatchOutcome()
+    started = case.log("batch.started", actor, {
+        "sources": sources, "triage": options.triage, "full_from": options.full_from.value if options.full_from else None,
+        "exhibits": list(options.exhibits), "scheduler": options.scheduler or f"local cluster of {options.workers} workers",
+        "timeout_s": options.timeout_s, "memory_mb": options.memory_mb})
+    records = _take_in(case, sources, actor, outcome)
+    known = {record.exhibit_id: record for record in case.evidence()}
+    unknown = [exhibit for exhibit in options.exhibits if exhibit not in known]
+    if unknown:
+        raise UsageError(f"--exhibits: {', '.join(unknown)}: no exhibit of that id in {case.directory}")
+    everything = [a.name for a in discover()]
+    first = TRIAGE_ANALYSERS if options.triage else everything
+    rounds = [(records, first)]
+    if options.exhibits:
+        rounds.append(([known[exhibit] for exhibit in options.exhibits], everything))
+    with _dask_client(options) as client:
+        for chosen, analysers in rounds:
+            _analyse(case, client, chosen, analysers, options, actor, command, outcome, on_progress)
+        if options.triage and options.full_from is not None:
+            flagged = _reaching(case, records, options.full_from)
+            _analyse(case, client, flagged, everything, options, actor, command, outcome, on_progress)
+    outcome.seconds = time.perf_counter() - began
+    case.log("batch.finished", actor, {
+        "started_seq": started.seq, "files": outcome.files, "taken_in": outcome.taken_in,
+        "duplicates": outcome.duplicates, "skipped": len(outcome.skipped), "analysed": len(outcome.analysed),
+        "unchanged": len(outcome.unchanged), "failed": len(outcome.failed), "seconds": round(outcome.seconds, 1)})
+    return outcome
+
+
+def _take_in(case: Case, sources: list[str], actor: str, outcome: BatchOutcome) -> list[EvidenceRecord]:
+    files, skipped = walk_sources(sources)
+    outcome.files = len(files)
+    for path, reason in skipped:
+        case.log("intake.rejected", actor, {"path": path, "reason": reason})
+    outcome.skipped += skipped
+    records: dict[str, EvidenceRecord] = {}
+    for path in files:
+        try:
+            record, new = case.add_evidence(path, actor)
+        except BadInputError as error:
+            outcome.skipped.append((path, error.reason))
+            continue
+        outcome.taken_in += new
+        outcome.duplicates += not new
+        records.setdefault(record.exhibit_id, record)
+    return list(records.values())
+
+
+def _analyse(case: Case, client, records: list[EvidenceRecord], analysers, options: BatchOptions, actor: str,
+             command: str, outcome: BatchOutcome, on_progress: Progress | None) -> None:
+    from distributed import as_completed
+
+    done_before = finished_analyses(case.events())
+    requests = []
+    for record in records:
+        request = AnalysisRequest.for_record(case, record, options.limits, list(analysers), options.c2pa_trust_anchors)
+        if covered(request.started_details(), done_before.get(record.exhibit_id, [])):
+            outcome.unchanged.append(record.exhibit_id)
+        else:
+            requests.append((record, request))
+    total, failed_before = len(requests), len(outcome.failed)
+    pending = iter(requests)
+    in_flight: dict[str, tuple[EvidenceRecord, Event]] = {}
+    completed = as_completed()
+
+    def submit_next() -> None:
+        item = next(pending, None)
+        if item is None:
+            return
+        record, request = item
+        started = start_analysis(case, request, actor)
+        future = client.submit(examine_on_worker, request, options.timeout_s, pure=False,
+                               key=f"examine-{record.exhibit_id}-{started.seq}")
+        in_flight[future.key] = (record, started)
+        completed.add(future)
+
+    for _ in range(max(1, _worker_count(client, options)) * IN_FLIGHT_PER_WORKER):
+        submit_next()
+    done = 0
+    for future in completed:
+        record, started = in_flight.pop(future.key)
+        try:
+            examination = future.result()
+        except Exception as error:  # the worker died on it every time it was tried, or raised
+            reason = _task_failure(error, options)
+            case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason,
+                                                "started_seq": started.seq})
+            outcome.failed.append((record.exhibit_id, reason))
+        else:
+            _record(case, record, examination, started, actor, command, outcome)
+        future.release()
+        done += 1
+        if on_progress:
+            on_progress(done, total, len(outcome.failed) - failed_before)
+        submit_next()
+
+
+def _record(case: Case, record: EvidenceRecord, examination: Examination, started: Event, actor: str, command: str,
+            outcome: BatchOutcome) -> None:
+    try:
+        finish_analysis(case, record, examination, started, actor, command)
+    except (BadInputError, CaseError) as error:
+        outcome.failed.append((record.exhibit_id, getattr(error, "reason", None) or str(error)))
+        return
+    outcome.analysed.append(record.exhibit_id)
+    if examination.decoding_note:
+        outcome.partial.append(f"{record.exhibit_id} ({record.original_name}): {examination.decoding_note}")
+
+
+def _task_failure(error: BaseException, options: BatchOptions) -> str:
+    if type(error).__name__ == "KilledWorker":
+        return (f"the worker process analysing it ended on every try: a crash, or the file outlived the time limit "
+                f"({options.timeout_s:g} s) or the worker's memory limit")
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def examine_on_worker(request: AnalysisRequest, timeout_s: float) -> Examination:
+    """What a worker runs for one file: the examination, on one thread, within ``timeout_s``. A file that outlives
+    it ends the worker process (its Dask nanny starts a new one): a thread cannot be stopped from outside, and the
+    decoders and analysers are native code."""
+    watchdog = threading.Timer(timeout_s, os._exit, (WORKER_TIMEOUT_EXIT,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return examine(request, threads=1)
+    finally:
+        watchdog.cancel()
+
+
+def finished_analyses(events: list[Event]) -> dict[str, list[dict]]:
+    """For each exhibit, the ``analysis.started`` details of every analysis that finished."""
+    started = {event.seq: event.details for event in events if event.action == "analysis.started"}
+    finished: dict[str, list[dict]] = {}
+    for event in events:
+        if event.action == "analysis.finished" and event.details.get("started_seq") in started:
+            finished.setdefault(event.details["exhibit_id"], []).append(started[event.details["started_seq"]])
+    return finished
+
+
+def covered(requested: dict, done: list[dict]) -> bool:
+    """Whether an analysis that finished already ran every analyser ``requested`` (same version and parameters)
+    under the same limits and trust anchors: analysing again would give the same results."""
+    wanted = {_key(entry) for entry in requested["analysers"]}
+    return any(previous.get("limits") == requested["limits"]
+               and previous.get("c2pa_trust_anchors_sha256") == requested["c2pa_trust_anchors_sha256"]
+               and wanted <= {_key(entry) for entry in previous.get("analysers", [])} for previous in done)
+
+
+def _key(entry: dict) -> str:
+    return json.dumps(entry, sort_keys=True)
+
+
+def _reaching(case: Case, records: list[EvidenceRecord], level: Strength) -> list[EvidenceRecord]:
+    """The exhibits whose latest conclusion on either proposition is at ``level`` or stronger."""
+    from forensics.workflow import case_results
+
+    order = list(Strength)
+    analysed = {e.exhibit_id: e for e in case_results(case).evidence} if case.latest_results_by_exhibit() else {}
+    return [record for record in records if record.exhibit_id in analysed
+            and any(order.index(c.strength) >= order.index(level) for c in analysed[record.exhibit_id].conclusions)]
+
+
+def _worker_count(client, options: BatchOptions) -> int:
+    return len(client.scheduler_info().get("workers", {})) or options.workers
+
+
+@contextmanager
+def _dask_client(options: BatchOptions) -> Iterator:
+    import dask
+    from distributed import Client, LocalCluster
+
+    # Dask reports a worker that died or restarted as warnings on stderr; the batch states each outcome itself.
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if options.scheduler:
+        try:
+            client = Client(options.scheduler, timeout="20s")
+        except OSError as error:
+            raise UsageError(f"--scheduler {options.scheduler}: cannot connect ({error})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    # A file that ends its worker is tried once more, on another worker, then recorded as failed.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                          memory_limit=f"{int(options.memory_mb)}MiB", dashboard_address=None,
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+            yield client
