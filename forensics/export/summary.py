@@ -35,7 +35,8 @@ class SummaryRow:
     sha256: str
     media_type: str
     paths: list[str]
-    analyses: str  # "full", "triage (...)", "not analysed", "failed: ..."
+    analyses: str  # "full", "triage", "not analysed", "failed: ..."
+    not_run: list[str] = field(default_factory=list)  # the analysers a triage left out
     processing: str = ""
     processing_findings: list[str] = field(default_factory=list)
     content: str = ""
@@ -82,7 +83,7 @@ def summary_rows(records: list[EvidenceRecord], results: dict[str, EvidenceResul
 def _fill(row: SummaryRow, evidence: EvidenceResult, full_analysers: set[str]) -> None:
     ran = {result.name for result in evidence.analysers}
     skipped = sorted(full_analysers - ran)
-    row.analyses = "full" if not skipped else f"triage (not run: {', '.join(skipped)})"
+    row.analyses, row.not_run = ("full" if not skipped else "triage"), skipped
     title_of = {finding.key: finding.title for result in evidence.analysers for finding in result.findings}
     for conclusion in evidence.conclusions:
         titles = [title_of.get(key, key) for key in conclusion.findings[:3]]
@@ -146,7 +147,7 @@ def _group_near_duplicates(rows: list[SummaryRow]) -> None:
 
 
 CSV_COLUMNS = ["exhibit_id", "file_name", "processing", "processing_findings", "content", "content_findings",
-               "analyses", "decoded_in_part", "near_duplicate_group", "perceptual_hash", "sha256", "media_type", "paths"]
+               "analyses", "not_run", "decoded_in_part", "near_duplicate_group", "perceptual_hash", "sha256", "media_type", "paths"]
 
 
 def summary_csv(rows: list[SummaryRow]) -> str:
@@ -156,7 +157,7 @@ def summary_csv(rows: list[SummaryRow]) -> str:
     for row in rows:
         writer.writerow([_cell(value) for value in (
             row.exhibit_id, row.file_name, row.processing, "; ".join(row.processing_findings), row.content,
-            "; ".join(row.content_findings), row.analyses, row.decoded_in_part, row.near_duplicates,
+            "; ".join(row.content_findings), row.analyses, ", ".join(row.not_run), row.decoded_in_part, row.near_duplicates,
             row.perceptual_hash, row.sha256, row.media_type, " | ".join(row.paths))])
     return buffer.getvalue()
 
@@ -180,7 +181,8 @@ def summary_html(rows: list[SummaryRow], title: str, notes: list[str]) -> str:
             f"<small>{e('; '.join(row.processing_findings))}</small></td>"
             f"<td><span class='level {e(row.content)}'>{e(row.content or '-')}</span><br>"
             f"<small>{e('; '.join(row.content_findings))}</small></td>"
-            f"<td>{e(row.analyses)}{'<br><small>' + e(row.decoded_in_part) + '</small>' if row.decoded_in_part else ''}</td>"
+            f"<td title='{e('not run: ' + ', '.join(row.not_run)) if row.not_run else ''}'>{e(row.analyses)}"
+            f"{'<br><small>' + e(row.decoded_in_part) + '</small>' if row.decoded_in_part else ''}</td>"
             f"<td>{e(row.near_duplicates)}</td><td><small>{'<br>'.join(e(path) for path in row.paths[:5])}"
             f"{'<br>and ' + str(len(row.paths) - 5) + ' more' if len(row.paths) > 5 else ''}</small></td></tr>")
     notes_html = "".join(f"<p>{e(note)}</p>" for note in notes)

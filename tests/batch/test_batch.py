@@ -65,7 +65,9 @@ def test_a_triage_then_chosen_full_analyses_on_a_local_cluster_resumable_and_rep
     assert "notes.txt: not taken in: not a supported image or video format" in stderr
     assert "Files: 9 (7 new, 1 already held, 1 not taken in)" in stdout
     rows = summary(case)
-    assert len(rows) == 7 and all(row["analyses"].startswith("triage (not run: cfa, compression") for row in rows.values())
+    assert len(rows) == 7 and all(row["analyses"] == "triage" for row in rows.values())
+    assert all(row["not_run"] == "cfa, compression, copy_move, face, lighting, video_encoding, video_faces"
+               for row in rows.values())
     names = {row["file_name"]: row for row in rows.values()}
     assert names["chelsea.jpg"]["paths"] == f"{source / 'chelsea.jpg'} | {source / 'sub' / 'copy.jpg'}"
     assert names["coffee.jpg"]["near_duplicate_group"] == names["coffee-small.jpg"]["near_duplicate_group"] != ""
