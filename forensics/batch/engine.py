@@ -58,6 +58,10 @@ class BatchOutcome:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (exhibit, reason)
     partial: list[str] = field(default_factory=list)  # "E001: what could not be decoded"
     seconds: float = 0.0
+    intake_s: float = 0.0  # taking files in (hashing, copying into the case)
+    cluster_s: float = 0.0  # starting the local cluster, or connecting to a running one
+    analysis_s: float = 0.0
+    worker_peak_rss_mb: float = 0.0  # the largest of the workers' peak resident memory
 
 
 Progress = Callable[[int, int, int], None]  # (done, total, failed)
@@ -73,6 +77,7 @@ def run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str,
         "exhibits": list(options.exhibits), "scheduler": options.scheduler or f"local cluster of {options.workers} workers",
         "timeout_s": options.timeout_s, "memory_mb": options.memory_mb})
     records = _take_in(case, sources, actor, outcome)
+    outcome.intake_s = time.perf_counter() - began
     known = {record.exhibit_id: record for record in case.evidence()}
     unknown = [exhibit for exhibit in options.exhibits if exhibit not in known]
     if unknown:
@@ -82,17 +87,23 @@ def run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str,
     rounds = [(records, first)]
     if options.exhibits:
         rounds.append(([known[exhibit] for exhibit in options.exhibits], everything))
+    connecting = time.perf_counter()
     with _dask_client(options) as client:
+        analysing = time.perf_counter()
+        outcome.cluster_s = analysing - connecting
         for chosen, analysers in rounds:
             _analyse(case, client, chosen, analysers, options, actor, command, outcome, on_progress)
         if options.triage and options.full_from is not None:
             flagged = _reaching(case, records, options.full_from)
             _analyse(case, client, flagged, everything, options, actor, command, outcome, on_progress)
+        outcome.analysis_s = time.perf_counter() - analysing
+        outcome.worker_peak_rss_mb = max(client.run(_peak_rss_mb).values(), default=0.0)
     outcome.seconds = time.perf_counter() - began
     case.log("batch.finished", actor, {
         "started_seq": started.seq, "files": outcome.files, "taken_in": outcome.taken_in,
         "duplicates": outcome.duplicates, "skipped": len(outcome.skipped), "analysed": len(outcome.analysed),
-        "unchanged": len(outcome.unchanged), "failed": len(outcome.failed), "seconds": round(outcome.seconds, 1)})
+        "unchanged": len(outcome.unchanged), "failed": len(outcome.failed), "seconds": round(outcome.seconds, 1),
+        "worker_peak_rss_mb": round(outcome.worker_peak_rss_mb)})
     return outcome
 
 
@@ -227,6 +238,12 @@ def _reaching(case: Case, records: list[EvidenceRecord], level: Strength) -> lis
     analysed = {e.exhibit_id: e for e in case_results(case).evidence} if case.latest_results_by_exhibit() else {}
     return [record for record in records if record.exhibit_id in analysed
             and any(order.index(c.strength) >= order.index(level) for c in analysed[record.exhibit_id].conclusions)]
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
 
 
 def _worker_count(client, options: BatchOptions) -> int:
