@@ -31,6 +31,7 @@ from forensics.case.hashing import sha256_file
 from forensics.case.store import utc_now
 from forensics.errors import BadInputError, CaseError, UsageError
 from forensics.media import Limits, PixelsUndecodable, load_media
+from forensics.media.loader import QUICK_SCALE
 from forensics.results import (
     AnalyserResult,
     CaseInfo,
@@ -122,13 +123,14 @@ class AnalysisRequest:
     analysers: tuple[str, ...]  # names, in the order they run
     limits: Limits
     c2pa_trust_anchors: str = ""
+    quick: bool = False  # decode JPEGs at reduced size (a triage, whose analysers read metadata and structure)
 
     @classmethod
     def for_record(cls, case: Case, record: EvidenceRecord, limits: Limits = Limits(),
-                   analysers: list[str] | None = None, c2pa_trust_anchors: str = "") -> AnalysisRequest:
+                   analysers: list[str] | None = None, c2pa_trust_anchors: str = "", quick: bool = False) -> AnalysisRequest:
         names = tuple(analysers) if analysers else tuple(a.name for a in discover())
         return cls(record.exhibit_id, record.original_name, record.intake_utc, record.sha256,
-                   str(case.object_path(record.sha256)), names, limits, c2pa_trust_anchors)
+                   str(case.object_path(record.sha256)), names, limits, c2pa_trust_anchors, quick)
 
     def analyser_classes(self) -> list:
         chosen = {a.name: a for a in discover()}
@@ -145,6 +147,7 @@ class AnalysisRequest:
                        "max_frames": self.limits.max_frames},
             "c2pa_trust_anchors_sha256": hashlib.sha256(self.c2pa_trust_anchors.encode()).hexdigest()
             if self.c2pa_trust_anchors else None,
+            **({"decode": f"JPEG at up to 1/{QUICK_SCALE} size (triage)"} if self.quick else {}),
         }
 
 
@@ -176,7 +179,7 @@ def examine(request: AnalysisRequest, on_timing: Callable[[Timing], None] | None
     if before != request.sha256:
         return Examination(started_utc, utc_now(), before)
     try:
-        media = load_media(request.object_path, request.limits)
+        media = load_media(request.object_path, request.limits, quick=request.quick)
     except PixelsUndecodable as undecodable:
         media = undecodable.media  # its metadata and structure are still examined
     except BadInputError as error:

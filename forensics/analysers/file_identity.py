@@ -99,7 +99,8 @@ class FileIdentity(Analyser):
                 m.append(Measurement("perceptual hash (pHash)", f"{phash(media.upright_pixels):016x}",
                                      note="64-bit DCT hash of the upright picture reduced to 32 x 32 grey (Zauner 2010, as "
                                           "ImageHash computes it): copies re-saved or resized differ in few bits, other "
-                                          "pictures in about half"))
+                                          "pictures in about half" + (f"; from the 1/{media.pixel_scale}-size decode of a "
+                                          "triage" if media.pixel_scale != 1 else "")))
         if media.file_type.format == "HEIF":
             m += _heif_measurements(media.data or b"")
         if media.file_type.format == "RAW":
@@ -352,6 +353,9 @@ def _pixel_hash(media: Media) -> Measurement:
         return Measurement(name, None, note="not computed: the pixels could not be decoded")
     if media.partial:
         return Measurement(name, None, note="not computed: the file is cut short or damaged, so its pixels are not all known")
+    if media.pixel_scale != 1:
+        return Measurement(name, None, note=f"not computed: the picture was decoded at 1/{media.pixel_scale} size for a "
+                                           "triage; a full analysis computes it")
     if (media.frame_count or 1) > 1:
         return Measurement(name, None, note=f"not computed: the file holds {media.frame_count} frames, and the canonical "
                                            "form covers single pictures")

@@ -133,7 +133,9 @@ def _analyse(case: Case, client, records: list[EvidenceRecord], analysers, optio
     done_before = finished_analyses(case.events())
     requests = []
     for record in records:
-        request = AnalysisRequest.for_record(case, record, options.limits, list(analysers), options.c2pa_trust_anchors)
+        quick = set(analysers) <= set(TRIAGE_ANALYSERS)  # no pixel analysis: a reduced decode serves
+        request = AnalysisRequest.for_record(case, record, options.limits, list(analysers), options.c2pa_trust_anchors,
+                                             quick)
         if covered(request.started_details(), done_before.get(record.exhibit_id, [])):
             outcome.unchanged.append(record.exhibit_id)
         else:

@@ -316,3 +316,25 @@ def test_every_heif_and_avif_file_of_the_corpus_is_decoded_or_said_to_be_undecod
             assert media.pixels.shape[:2] == (media.height, media.width), path
             decoded += 1
     assert len(files) >= 30 and decoded >= len(files) - 5
+
+
+def test_a_quick_decode_reduces_a_jpeg_for_triage_and_says_so(tmp_path):
+    from forensics.analysers import AnalysisContext
+    from forensics.analysers.file_identity import FileIdentity
+    from forensics.media.jpeg_coefficients import CoefficientsUnavailable
+
+    path = tmp_path / "large.jpg"
+    Image.fromarray(textured_rgb(1500, 2000)).save(path, quality=90)
+    full, quick = load_media(path), load_media(path, quick=True)
+    # libjpeg scales by 1/2, 1/4 or 1/8; the longer side stays at least 400 pixels: 1/4 here.
+    assert quick.pixel_scale == 4 and quick.pixels.shape == (375, 500, 3) and (quick.width, quick.height) == (2000, 1500)
+    reduced = cv2.resize(full.pixels, (500, 375), interpolation=cv2.INTER_AREA).astype(int)
+    assert np.abs(quick.pixels.astype(int) - reduced).mean() < 6  # the same picture, smaller
+    with pytest.raises(CoefficientsUnavailable, match="reduced size"):
+        _ = quick.jpeg_coefficients
+    identity = FileIdentity().analyse(quick, AnalysisContext("E001", "large.jpg")).findings[0]
+    notes = {m.name: m.note for m in identity.measurements}
+    assert "decoded at 1/4 size for a triage" in notes["pixel data SHA-256"]
+    small = tmp_path / "small.jpg"
+    Image.fromarray(textured_rgb(300, 400)).save(small, quality=90)
+    assert load_media(small, quick=True).pixel_scale == 1  # already small: decoded whole
