@@ -69,7 +69,30 @@ Progress = Callable[[int, int, int], None]  # (done, total, failed)
 
 def run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str, command: str,
               on_progress: Progress | None = None) -> BatchOutcome:
-    """Take ``sources`` (files and folders) into ``case`` and analyse them as ``options`` say."""
+    """Take ``sources`` (files and folders) into ``case`` and analyse them as ``options`` say. One batch at a time
+    per case: a second one would be a second writer, and could analyse the same exhibits at the same time."""
+    with _only_batch(case):
+        return _run_batch(case, sources, options, actor, command, on_progress)
+
+
+@contextmanager
+def _only_batch(case: Case) -> Iterator[None]:
+    import fcntl
+
+    with open(case.directory / "batch.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CaseError(f"{case.directory}: another forensics batch is working on this case; wait for it to end "
+                            "(or stop it: a batch resumes where it stopped)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str, command: str,
+               on_progress: Progress | None) -> BatchOutcome:
     began = time.perf_counter()
     outcome = BatchOutcome()
     started = case.log("batch.started", actor, {

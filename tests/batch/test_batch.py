@@ -169,3 +169,27 @@ def test_a_batch_on_a_running_cluster_survives_a_worker_killed_in_the_middle(tmp
         for process in processes:
             process.kill()
             process.wait()
+
+
+def test_a_file_that_outlives_the_time_limit_is_logged_as_failed_and_analysed_by_a_later_batch(tmp_path, run_cli):
+    source = tmp_path / "in"
+    source.mkdir()
+    Image.fromarray(scene("astronaut", 480)).save(source / "slow.jpg", quality=90)
+    case = tmp_path / "case"
+    code, stdout, stderr = run_cli("batch", source, "--case", case, "--workers", "1", "--timeout", "0.2")
+    assert code == EXIT_BAD_INPUT and "E001: analysis failed: the worker process analysing it ended on every try" in stderr
+    assert "time limit (0.2 s)" in stderr and len(events(case, "analysis.failed")) == 1
+    assert summary(case)["E001"]["analyses"].startswith("failed: the worker process")
+    code, stdout, _ = run_cli("batch", source, "--case", case, "--workers", "1")
+    assert code == EXIT_OK and "Analysed: 1 (0 in part)" in stdout and summary(case)["E001"]["analyses"] == "full"
+
+
+def test_a_second_batch_on_the_same_case_waits_its_turn(tmp_path, run_cli):
+    import fcntl
+
+    case = tmp_path / "case"
+    assert run_cli("case", "init", case, "--case-number", "1", "--examiner", "E", "--agency", "A")[0] == EXIT_OK
+    with open(case / "batch.lock", "a+") as lock:  # as a running batch holds it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        code, _, stderr = run_cli("batch", tmp_path, "--case", case, "--workers", "1")
+    assert code == 4 and "another forensics batch is working on this case" in stderr
