@@ -22,7 +22,7 @@ from forensics.analysers import discover
 from forensics.batch.sources import walk_sources
 from forensics.case import Case, EvidenceRecord
 from forensics.case.custody import Event
-from forensics.errors import BadInputError, CaseError, UsageError
+from forensics.errors import BadInputError, CaseError, ForensicsError, UsageError
 from forensics.media import Limits
 from forensics.results import Strength
 from forensics.workflow import AnalysisRequest, Examination, examine, finish_analysis, start_analysis
@@ -95,33 +95,19 @@ def _run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str
                on_progress: Progress | None) -> BatchOutcome:
     began = time.perf_counter()
     outcome = BatchOutcome()
+    held = {record.exhibit_id: record for record in case.evidence()}
+    unknown = [exhibit for exhibit in options.exhibits if exhibit not in held]
+    if unknown:
+        raise UsageError(f"--exhibits: {', '.join(unknown)}: no exhibit of that id in {case.directory}")
     started = case.log("batch.started", actor, {
         "sources": sources, "triage": options.triage, "full_from": options.full_from.value if options.full_from else None,
         "exhibits": list(options.exhibits), "scheduler": options.scheduler or f"local cluster of {options.workers} workers",
         "timeout_s": options.timeout_s, "memory_mb": options.memory_mb})
-    records = _take_in(case, sources, actor, outcome)
-    outcome.intake_s = time.perf_counter() - began
-    known = {record.exhibit_id: record for record in case.evidence()}
-    unknown = [exhibit for exhibit in options.exhibits if exhibit not in known]
-    if unknown:
-        raise UsageError(f"--exhibits: {', '.join(unknown)}: no exhibit of that id in {case.directory}")
-    everything = [a.name for a in discover()]
-    first = TRIAGE_ANALYSERS if options.triage else everything
-    rounds = [(records, first)]
-    if options.exhibits:
-        rounds.append(([known[exhibit] for exhibit in options.exhibits], everything))
-    connecting = time.perf_counter()
-    with _dask_client(options) as client:
-        client.run(_prepare_worker)
-        analysing = time.perf_counter()
-        outcome.cluster_s = analysing - connecting
-        for chosen, analysers in rounds:
-            _analyse(case, client, chosen, analysers, options, actor, command, outcome, on_progress)
-        if options.triage and options.full_from is not None:
-            flagged = _reaching(case, records, options.full_from)
-            _analyse(case, client, flagged, everything, options, actor, command, outcome, on_progress)
-        outcome.analysis_s = time.perf_counter() - analysing
-        outcome.worker_peak_rss_mb = max(client.run(_peak_rss_mb).values(), default=0.0)
+    try:
+        _work(case, sources, options, actor, command, on_progress, outcome, held)
+    except ForensicsError as error:  # the cluster cannot be reached, the case cannot be written ...
+        case.log("batch.failed", actor, {"started_seq": started.seq, "reason": str(error)[:500]})
+        raise
     outcome.seconds = time.perf_counter() - began
     case.log("batch.finished", actor, {
         "started_seq": started.seq, "files": outcome.files, "taken_in": outcome.taken_in,
@@ -129,6 +115,29 @@ def _run_batch(case: Case, sources: list[str], options: BatchOptions, actor: str
         "unchanged": len(outcome.unchanged), "failed": len(outcome.failed), "seconds": round(outcome.seconds, 1),
         "worker_peak_rss_mb": round(outcome.worker_peak_rss_mb)})
     return outcome
+
+
+def _work(case: Case, sources: list[str], options: BatchOptions, actor: str, command: str,
+          on_progress: Progress | None, outcome: BatchOutcome, held: dict[str, EvidenceRecord]) -> None:
+    connecting = time.perf_counter()
+    with _dask_client(options) as client:  # first: a cluster that cannot be reached stops the batch before intake
+        client.run(_prepare_worker)
+        taking_in = time.perf_counter()
+        outcome.cluster_s = taking_in - connecting
+        records = _take_in(case, sources, actor, outcome)
+        analysing = time.perf_counter()
+        outcome.intake_s = analysing - taking_in
+        everything = [a.name for a in discover()]
+        rounds = [(records, TRIAGE_ANALYSERS if options.triage else everything)]
+        if options.exhibits:
+            rounds.append(([held[exhibit] for exhibit in options.exhibits], everything))
+        for chosen, analysers in rounds:
+            _analyse(case, client, chosen, analysers, options, actor, command, outcome, on_progress)
+        if options.triage and options.full_from is not None:
+            flagged = _reaching(case, records, options.full_from)
+            _analyse(case, client, flagged, everything, options, actor, command, outcome, on_progress)
+        outcome.analysis_s = time.perf_counter() - analysing
+        outcome.worker_peak_rss_mb = max(client.run(_peak_rss_mb).values(), default=0.0)
 
 
 def _take_in(case: Case, sources: list[str], actor: str, outcome: BatchOutcome) -> list[EvidenceRecord]:

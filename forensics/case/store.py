@@ -459,7 +459,8 @@ def _open_source(path: Path) -> tuple[Path, bytes, os.stat_result]:
 def _unfinished_steps(events: list[Event]) -> list[str]:
     closing = {"intake.started": ("intake", "intake.duplicate", "intake.failed"),
                "analysis.started": ("analysis.finished", "analysis.failed"),
-               "report.started": ("report.rendered", "report.failed")}
+               "report.started": ("report.rendered", "report.failed"),
+               "batch.started": ("batch.finished", "batch.failed")}
     closed = {e.details.get("started_seq") for e in events if any(e.action in ends for ends in closing.values())}
     return [
         f"event #{e.seq} ({e.action} at {e.utc}) has no closing event: the step was interrupted"
