@@ -204,6 +204,9 @@ def finish_analysis(case: Case, record: EvidenceRecord, examination: Examination
     def fail(reason: str) -> None:
         case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason, "started_seq": started.seq})
 
+    if examination.evidence_modified:  # the most precise account of a changed object: which analyser did it
+        fail(examination.evidence_modified)
+        raise CaseError(f"{case.directory}: {examination.evidence_modified}; run 'forensics case verify'")
     for when, digest in (("before analysis", examination.sha256_before), ("after analysis", examination.sha256_after)):
         if digest is not None and digest != record.sha256:
             reason = f"evidence object for {record.exhibit_id} no longer matches its intake SHA-256 ({when})"
@@ -212,9 +215,6 @@ def finish_analysis(case: Case, record: EvidenceRecord, examination: Examination
     if examination.bad_input:
         fail(examination.bad_input)
         raise BadInputError(record.original_name, examination.bad_input)
-    if examination.evidence_modified:
-        fail(examination.evidence_modified)
-        raise CaseError(f"{case.directory}: {examination.evidence_modified}; run 'forensics case verify'")
     document = ResultsDocument(
         tool_version=__version__,
         run=RunInfo(started_utc=examination.started_utc, finished_utc=examination.finished_utc, command=command),
