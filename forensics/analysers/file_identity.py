@@ -15,7 +15,7 @@ from forensics.figures import contact_sheet, encode_jpeg, photo_figure, reduce
 from forensics.media import Media, partial_note, upright
 from forensics.media.heif import heif_structure
 from forensics.media.pictures import REDUCED_SIDE_PX, secondary_pictures
-from forensics.media.sniff import SNIFF_BYTES, raw_format
+from forensics.media.sniff import raw_format
 from forensics.results import Figure, Finding, Measurement, Proposition, Strength
 
 PREVIEW_MAX_SIDE_PX = 480
@@ -55,7 +55,8 @@ class FileIdentity(Analyser):
 
     def parameters(self) -> dict:
         return {"preview_max_side_px": PREVIEW_MAX_SIDE_PX, "preview_jpeg_quality": PREVIEW_JPEG_QUALITY,
-                "hatch_period_px": HATCH_PERIOD_PX}
+                "hatch_period_px": HATCH_PERIOD_PX, "further_pictures_reduced_side_px": REDUCED_SIDE_PX,
+                "further_pictures_listed": MAX_LISTED_PICTURES, "further_pictures_shown": MAX_SHEET_PICTURES}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         findings = [self._identity(media)]
@@ -104,7 +105,7 @@ class FileIdentity(Analyser):
         if media.file_type.format == "HEIF":
             m += _heif_measurements(media.data or b"")
         if media.file_type.format == "RAW":
-            m.append(Measurement("camera raw format", raw_format((media.data or b"")[:SNIFF_BYTES]) or "TIFF-based",
+            m.append(Measurement("camera raw format", raw_format(media.data or b"") or "TIFF-based",
                                  note="from the file's signature; LibRaw recognised the file as camera raw data"))
         figures = [self._preview(media)] if media.pixels is not None else []
         size = f"{media.width} x {media.height} pixels" if media.width else "of undetermined size"

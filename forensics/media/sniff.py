@@ -73,8 +73,9 @@ def sniff(head: bytes) -> FileType | None:
 
 
 def raw_format(head: bytes) -> str | None:
-    """The camera raw format ``head`` declares by a signature of its own ("DNG", "CR2", "CR3", "RAF", "RW2", "ORF"),
-    or None."""
+    """The camera raw format that a file starting with ``head`` declares by a signature of its own ("DNG", "CR2", "CR3",
+    "RAF", "RW2", "ORF"), or None; only its first SNIFF_BYTES are read."""
+    head = head[:SNIFF_BYTES]
     if head[:15] == b"FUJIFILMCCD-RAW":
         return "RAF"
     if head[:4] == b"IIU\x00":
