@@ -127,6 +127,9 @@ def test_a_batch_on_a_running_cluster_survives_a_worker_killed_in_the_middle(tmp
         pixels = textured_rgb(480, 640, seed=index)
         pixels[40 * (index % 8): 40 * (index % 8) + 60, 40: 200] = 255 - pixels[:60, :160]  # pictures apart
         Image.fromarray(pixels).save(source / f"photo-{index:02d}.jpg", quality=90)
+    (source / "notes.txt").write_text("not a picture")  # and bad ones: not taken in, and nothing decodes
+    data = (source / "photo-00.jpg").read_bytes()
+    (source / "cut.jpg").write_bytes(data[: data.index(b"\xff\xda") + 40])
     scheduler_file = tmp_path / "scheduler.json"
     processes = [start("dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                        "--scheduler-file", str(scheduler_file), log=tmp_path / "scheduler.log")]
@@ -151,11 +154,11 @@ def test_a_batch_on_a_running_cluster_survives_a_worker_killed_in_the_middle(tmp
         assert child.poll() is None, "the batch ended before a worker could be killed"
         workers[0].send_signal(signal.SIGKILL)  # in the middle of its file
         stdout, stderr = child.communicate(timeout=300)
-        assert child.returncode == EXIT_OK, stderr
-        assert "Analysed: 14 (0 in part)" in stdout and "failed: 0" in stdout
+        assert child.returncode == EXIT_BAD_INPUT and "notes.txt: not taken in" in stderr, stderr
+        assert "Analysed: 15 (1 in part)" in stdout and "failed: 0" in stdout
 
         finished = events(case, "analysis.finished")
-        assert sorted(e.details["exhibit_id"] for e in finished) == [f"E{i:03d}" for i in range(1, 15)]  # each once
+        assert sorted(e.details["exhibit_id"] for e in finished) == [f"E{i:03d}" for i in range(1, 16)]  # each once
         assert not events(case, "analysis.failed")
         verify = subprocess.run([sys.executable, "-m", "forensics", "case", "verify", str(case)], capture_output=True,
                                 text=True, env=environment)
@@ -163,8 +166,8 @@ def test_a_batch_on_a_running_cluster_survives_a_worker_killed_in_the_middle(tmp
 
         again = subprocess.run([sys.executable, "-m", "forensics", "batch", str(source), "--case", str(case),
                                 "--scheduler", address], capture_output=True, text=True, env=environment)
-        assert again.returncode == EXIT_OK and "Analysed: 0 (0 in part), not again: 14" in again.stdout
-        assert len(events(case, "analysis.started")) == 14  # nothing analysed twice
+        assert "Analysed: 0 (0 in part), not again: 15" in again.stdout
+        assert len(events(case, "analysis.started")) == 15  # nothing analysed twice
     finally:
         for process in processes:
             process.kill()
