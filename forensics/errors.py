@@ -48,3 +48,10 @@ class VerificationFailed(ForensicsError):
 class NotApplicable(Exception):
     """Raised by an analyser (or a helper it calls) that finds, after looking, that it cannot analyse this media,
     with the reason. Not an error: the result says "not applicable" and why."""
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception as the one-line reason a message can carry: its first line, at most 200 characters (its type's
+    name when it says nothing). Decoders raise with many types and long texts."""
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]

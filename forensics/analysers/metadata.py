@@ -578,9 +578,9 @@ def _raw_preview_findings(media: Media) -> list[Finding]:
 _TRAILER_CONTEXT = {
     "padding": "Some cameras pad their files this way (a Motorola Moto G original in the corpus ends with 44,758 zero "
                "bytes); a file recovered (carved) from a disk can also run on into unused space.",
-    "a JPEG picture": "The file holds a second picture that its own structure does not declare: two files joined "
-                      "together, a file carved from a disk that runs on into the next file, or a camera's preview "
-                      "stored this way by some older cameras.",
+    "picture": "The file holds a second picture that its own structure does not declare: two files joined "
+               "together, a file carved from a disk that runs on into the next file, or a camera's preview "
+               "stored this way by some older cameras.",
     "video": "Phones that take motion photos (Google, Samsung and others) append a short video this way.",
     "archive": "Cameras and phones do not write this: a document or archive placed after a picture is a known way "
                "of passing a file unseen inside a picture, or the file was joined with another one.",
@@ -589,20 +589,6 @@ _TRAILER_CONTEXT = {
     "other": "Many cameras leave data of their own after the picture (in the corpus: originals from Sony, Olympus, "
              "Ricoh, Pentax and BlackBerry cameras); so do some phones and programs.",
 }
-
-
-def _trailer_context(description: str, padding: bool) -> str:
-    if padding:
-        return _TRAILER_CONTEXT["padding"]
-    if description.startswith("a JPEG picture"):
-        return _TRAILER_CONTEXT["a JPEG picture"]
-    if "video" in description:
-        return _TRAILER_CONTEXT["video"]
-    if description.startswith(("a ZIP", "a RAR", "a 7-Zip", "a PDF", "a PNG")):
-        return _TRAILER_CONTEXT["archive"]
-    if description.startswith(("IPTC", "an AFCP")):
-        return _TRAILER_CONTEXT["software"]
-    return _TRAILER_CONTEXT["other"]
 
 
 def _trailing_findings(meta: ImageMetadata, data: bytes) -> list[Finding]:
@@ -628,7 +614,7 @@ def _trailing_findings(meta: ImageMetadata, data: bytes) -> list[Finding]:
         key="metadata.trailing_data", proposition=Proposition.PROCESSING, title="Data after the end of the picture",
         explanation=(f"{trailing.size} bytes follow the {end} (from byte {trailing.offset}): {trailing.description}. "
                      "Viewers stop at the end of the picture and never show them. "
-                     f"{_trailer_context(trailing.description, trailing.padding)} This is an observation about the "
+                     f"{_TRAILER_CONTEXT[trailing.kind]} This is an observation about the "
                      "file, reported without a strength: what follows the picture plays no part in what it shows."),
         strength=Strength.NONE, score=0.0,
         method="The bytes after the end of the picture (past any further images the file's Multi-Picture index "

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from forensics.errors import BadInputError
+from forensics.errors import BadInputError, describe_error
 from forensics.media.heif import heif_decoder_registered
 from forensics.media.jpeg_coefficients import CoefficientsUnavailable, JpegCoefficients, read_coefficients
 from forensics.media.orientation import upright
@@ -202,7 +202,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits, quick: bool = Fa
                 # A Multi-Picture index naming images the file no longer holds (software that rewrote a camera
                 # JPEG kept the index and dropped its previews): the primary picture is still whole.
                 notes.append(f"the file's Multi-Picture index lists {frame_count} images, but the file does not hold "
-                             f"them all ({_describe(error)}): the primary picture alone was decoded")
+                             f"them all ({describe_error(error)}): the primary picture alone was decoded")
                 image = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
                 frame_count, duration_ms = 1, 0.0
             orientation = _exif_orientation(image, notes)
@@ -227,7 +227,7 @@ def _load_image(path: str, file_type: FileType, limits: Limits, quick: bool = Fa
     except BadInputError:
         raise
     except Exception as error:  # Pillow's plugins raise many types (TypeError, KeyError ...) on hostile files
-        reason = f"{file_type.format} image data cannot be decoded ({_describe(error)})"
+        reason = f"{file_type.format} image data cannot be decoded ({describe_error(error)})"
         media = _undecoded(path, file_type, size, data, reason, width, height)
         if file_type.format == "HEIF":
             return media
@@ -429,7 +429,7 @@ def _exif_orientation(image: Image.Image, notes: list[str]) -> int | None:
     try:
         value = image.getexif().get(0x0112)
     except Exception as error:  # malformed EXIF must not stop decoding; the metadata analyser reports it
-        notes.append(f"EXIF block could not be parsed for orientation ({_describe(error)})")
+        notes.append(f"EXIF block could not be parsed for orientation ({describe_error(error)})")
         return None
     return int(value) if isinstance(value, int) and 1 <= value <= 8 else None
 
@@ -447,8 +447,3 @@ def _stored_bit_depth(file_type: FileType, data: bytes, image: Image.Image) -> i
     if file_type.format == "JPEG":
         return getattr(image, "bits", None)
     return None
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]

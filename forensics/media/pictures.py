@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from forensics.algorithms.jpeg_structure import mp_entries, parse_jpeg
+from forensics.errors import describe_error
 from forensics.figures import reduce
 
 REDUCED_SIDE_PX = 256
@@ -60,7 +61,7 @@ def _animation_frames(data: bytes, frame_count: int) -> list[Picture]:
                 image.seek(index)
                 rgb = np.asarray(image.convert("RGB"))
             except Exception as error:  # a damaged frame ends the listing: later frames build on it
-                frames.append(Picture(index + 1, "animation frame", None, None, None, None, _describe(error)))
+                frames.append(Picture(index + 1, "animation frame", None, None, None, None, describe_error(error)))
                 break
             frames.append(Picture(index + 1, "animation frame", rgb.shape[1], rgb.shape[0],
                                   float(image.info.get("duration", 0) or 0), reduce(rgb, REDUCED_SIDE_PX)))
@@ -113,8 +114,3 @@ def _declared_pixels(data: bytes) -> int:
         return int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big")
     header = parse_jpeg(data) if data[:2] == b"\xff\xd8" else None
     return (header.width or 0) * (header.height or 0) if header else 0
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forensics.errors import describe_error
 from forensics.media.jpeg_coefficients import native_stderr_captured
 
 # Lossless raw data takes 10-14 bits per photosite, lossy raw formats fewer (a JPEG-compressed 2048 x 1365 linear
@@ -121,5 +122,5 @@ def _preview(raw) -> bytes | None:
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip().strip("b'\"") or type(error).__name__
-    return text.splitlines()[0][:200]
+    # LibRaw's messages arrive as the text of a bytes literal.
+    return describe_error(error).strip("b'\"") or type(error).__name__
