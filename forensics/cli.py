@@ -622,7 +622,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", metavar="tcp://HOST:8786", help="use a running Dask cluster instead")
     batch.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per file (default %(default)s)")
     batch.add_argument("--memory-mb", type=float, default=4096.0, metavar="MB",
-                       help="per worker of a local cluster (default %(default)s)")
+                       help="per file: the most resident memory a worker process may hold while it analyses one "
+                            "(default %(default)s)")
     batch.add_argument("--summary", metavar="DIR", help="where to write summary.csv and summary.html (default: CASE/batch)")
     batch.add_argument("--max-megapixels", type=float, default=Limits.max_megapixels, help="refuse larger images (default %(default)s)")
     batch.add_argument("--max-image-mib", type=int, default=Limits.max_image_bytes // 2**20, help="refuse larger image files (default %(default)s)")

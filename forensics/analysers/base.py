@@ -158,18 +158,22 @@ class EvidenceModified(Exception):
     """An analyser changed the evidence file it was given (a bug; the run must stop)."""
 
 
-def _fingerprint(path: str, data: bytes | None) -> tuple:
-    # Size and modification time catch any write; for images the file was read whole into ``data``, so the
-    # file's hash can be compared with the bytes every analyser shares at the cost of one re-read.
+def _fingerprint(path: str) -> tuple:
+    # Size and modification time catch a write as soon as the analyser that made it ends, at the cost of a stat;
+    # a write within the clock tick of the last one can keep the time, so the bytes are compared once at the end.
     try:
         info = os.stat(path)
     except OSError:
         return ("missing",)
-    digest = None
-    if data is not None and info.st_size == len(data):
+    return info.st_size, info.st_mtime_ns
+
+
+def _file_digest(path: str) -> bytes | None:
+    try:
         with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).digest()
-    return info.st_size, info.st_mtime_ns, digest
+            return hashlib.file_digest(handle, "sha256").digest()
+    except OSError:
+        return None
 
 
 # On pictures larger than this, memory-heavy analysers run one at a time (the others still run beside them): two
@@ -200,11 +204,11 @@ def run_analysers(
     do not depend on the number of threads. On pictures over ONE_HEAVY_ABOVE_MEGAPIXELS, ``memory_heavy``
     analysers take turns. An analyser whose ``kinds`` exclude the media, or that raises NotApplicable, gives a
     ``not_applicable`` result with the reason; one that raises anything else gives a ``failed`` result, and the
-    others still run. The evidence file is checked after each analyser ends; raises EvidenceModified if it changed
-    (a bug: the run must stop), naming the analysers that were running."""
+    others still run. The evidence file is checked after each analyser ends, and its bytes against those decoded
+    at the end; raises EvidenceModified if it changed (a bug: the run must stop), naming the analysers that were
+    running."""
     chosen = analysers if analysers is not None else discover()
-    reference = hashlib.sha256(media.data).digest() if media.data is not None else None
-    expected = _fingerprint(media.path, media.data)  # what the file must still be after every analyser
+    expected = _fingerprint(media.path)  # what the file must still be after every analyser
     results: dict[str, AnalyserResult] = {}
     applicable = []
     for cls in chosen:
@@ -257,17 +261,18 @@ def run_analysers(
             if on_timing:
                 on_timing(Timing(cls.name, seconds))
             with lock:
-                suspects = sorted(running)
-                after = _fingerprint(media.path, media.data)
-                if after != expected or (reference is not None and after[2] not in (None, reference)):
-                    raise EvidenceModified(f"analyser {' or '.join(suspects)} modified the evidence file {media.path} "
-                                           f"({cls.name} {cls.version} had just ended)")
+                if _fingerprint(media.path) != expected:
+                    raise EvidenceModified(f"analyser {' or '.join(sorted(running))} modified the evidence file "
+                                           f"{media.path} ({cls.name} {cls.version} had just ended)")
                 running.discard(cls.name)
             results[cls.name] = result
     finally:  # on an error or an interruption the analysers not yet started are not started
         with contextlib.suppress(queue.Empty):
             while True:
                 waiting.get_nowait()
+    if media.data is not None and _file_digest(media.path) not in (None, hashlib.sha256(media.data).digest()):
+        raise EvidenceModified(f"analyser {' or '.join(cls.name for cls in applicable)} modified the evidence file "
+                               f"{media.path} (its bytes no longer match those decoded)")
     return [results[cls.name] for cls in chosen]
 
 

@@ -32,6 +32,9 @@ from forensics.workflow import AnalysisRequest, Examination, examine, finish_ana
 TRIAGE_ANALYSERS = ("file_identity", "metadata", "container_metadata")
 IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: keeps every worker busy, and the client's memory bounded
 WORKER_TIMEOUT_EXIT = 75  # a worker's exit status when a file outlives --timeout
+WORKER_MEMORY_EXIT = 76  # ... and when its memory outgrows --memory-mb
+WATCH_INTERVAL_S = 0.05  # how often a worker's watchdog looks at the clock and the process's resident memory
+LIMIT_EVENTS = "forensics-limit"  # the Dask event topic on which a worker says which limit a file reached
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class BatchOptions:
     exhibits: tuple[str, ...] = ()  # analyse these exhibits fully (chosen after a triage)
     limits: Limits = Limits()
     timeout_s: float = 600.0  # per file
-    memory_mb: float = 4096.0  # per worker (a local cluster's; a running cluster keeps its own)
+    memory_mb: float = 4096.0  # a worker process's resident memory while it analyses one file (imports included)
     c2pa_trust_anchors: str = ""
 
 
@@ -174,36 +177,45 @@ def _analyse(case: Case, client, records: list[EvidenceRecord], analysers, optio
         else:
             requests.append((record, request))
     total, failed_before = len(requests), len(outcome.failed)
-    pending = iter(requests)
-    in_flight: dict[str, tuple[EvidenceRecord, Event]] = {}
+    # The largest files first: the long analyses start while there is other work to run beside them, instead of
+    # one worker finishing a long video alone at the end (longest-processing-time-first scheduling, Graham 1969).
+    pending = iter(sorted(requests, key=lambda item: -item[0].size))
+    in_flight: dict[str, tuple[EvidenceRecord, AnalysisRequest, Event, bool]] = {}  # ..., whether tried again
     completed = as_completed()
+
+    def submit(record: EvidenceRecord, request: AnalysisRequest, started: Event, again: bool = False) -> None:
+        future = client.submit(examine_on_worker, request, options.timeout_s, options.memory_mb, pure=False,
+                               key=f"examine-{record.exhibit_id}-{started.seq}{'-again' if again else ''}")
+        in_flight[future.key] = (record, request, started, again)
+        completed.add(future)
 
     def submit_next() -> None:
         item = next(pending, None)
-        if item is None:
-            return
-        record, request = item
-        started = start_analysis(case, request, actor)
-        future = client.submit(examine_on_worker, request, options.timeout_s, pure=False,
-                               key=f"examine-{record.exhibit_id}-{started.seq}")
-        in_flight[future.key] = (record, started)
-        completed.add(future)
+        if item is not None:
+            record, request = item
+            submit(record, request, start_analysis(case, request, actor))
 
     for _ in range(max(1, _worker_count(client, options)) * IN_FLIGHT_PER_WORKER):
         submit_next()
     done = 0
     for future in completed:
-        record, started = in_flight.pop(future.key)
+        record, request, started, again = in_flight.pop(future.key)
         try:
             examination = future.result()
         except Exception as error:  # the worker died on it every time it was tried, or raised
-            reason = _task_failure(error, options)
+            reason = _task_failure(client, future.key, error)
+            future.release()
+            if reason.startswith(CRASHED) and not again:
+                # Dask counts a death against every file its worker had been given, the one that ended it and the
+                # next in line alike: a file that reached no limit is tried once more, as a new task.
+                submit(record, request, started, again=True)
+                continue
             case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason,
                                                 "started_seq": started.seq})
             outcome.failed.append((record.exhibit_id, reason))
         else:
+            future.release()
             _record(case, record, examination, started, actor, command, outcome)
-        future.release()
         done += 1
         if on_progress:
             on_progress(done, total, len(outcome.failed) - failed_before)
@@ -222,24 +234,87 @@ def _record(case: Case, record: EvidenceRecord, examination: Examination, starte
         outcome.partial.append(f"{record.exhibit_id} ({record.original_name}): {examination.decoding_note}")
 
 
-def _task_failure(error: BaseException, options: BatchOptions) -> str:
-    if type(error).__name__ == "KilledWorker":
-        return (f"the worker process analysing it ended on every try: a crash, or the file outlived the time limit "
-                f"({options.timeout_s:g} s) or the worker's memory limit")
-    return f"{type(error).__name__}: {error}"[:500]
+CRASHED = "the worker process analysing it ended on every try, with no limit of this batch reached"
 
 
-def examine_on_worker(request: AnalysisRequest, timeout_s: float) -> Examination:
-    """What a worker runs for one file: the examination, on one thread, within ``timeout_s``. A file that outlives
-    it ends the worker process (its Dask nanny starts a new one): a thread cannot be stopped from outside, and the
-    decoders and analysers are native code."""
-    watchdog = threading.Timer(timeout_s, os._exit, (WORKER_TIMEOUT_EXIT,))
-    watchdog.daemon = True
-    watchdog.start()
+def _task_failure(client, key: str, error: BaseException) -> str:
+    if type(error).__name__ != "KilledWorker":
+        return f"{type(error).__name__}: {error}"[:500]
+    reached = [message["reason"] for _, message in client.get_events(LIMIT_EVENTS) if message.get("key") == key]
+    if reached:
+        return f"the worker process analysing it was ended on every try: {reached[-1]}"
+    return f"{CRASHED} (a crash)"
+
+
+def examine_on_worker(request: AnalysisRequest, timeout_s: float, memory_mb: float) -> Examination:
+    """What a worker runs for one file: the examination, on one thread, within ``timeout_s`` and ``memory_mb``. A
+    file that outlives either ends the worker process (its Dask nanny starts a new one): a thread cannot be stopped
+    from outside, and the decoders and analysers are native code."""
+    import cv2
+    from distributed import get_worker
+    from distributed.worker import thread_state
+
+    cv2.setNumThreads(1)  # one worker per core: OpenCV's own threads would compete with the other workers
+    watchdog = _Watchdog.of_this_process()
+    watchdog.watch(_Watched(get_worker(), thread_state.key, time.monotonic(), timeout_s, memory_mb * 2**20))
     try:
         return examine(request, threads=1)
     finally:
-        watchdog.cancel()
+        watchdog.watch(None)
+
+
+@dataclass(frozen=True)
+class _Watched:
+    worker: object  # the Dask worker, through which the watchdog says which limit a file reached
+    key: str
+    start: float  # time.monotonic()
+    timeout_s: float
+    memory_bytes: float
+
+
+class _Watchdog:
+    """One thread per worker process that watches the file being analysed: past its time or memory limit, it says
+    which limit was reached (a Dask event the client reads) and ends the process. Memory is the process's resident
+    set, looked at every ``WATCH_INTERVAL_S``: a spike shorter than that can pass unseen."""
+
+    _instance: _Watchdog | None = None
+    _creating = threading.Lock()
+
+    @classmethod
+    def of_this_process(cls) -> _Watchdog:
+        with cls._creating:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def __init__(self) -> None:
+        import psutil  # a dependency of Dask distributed
+
+        self._process = psutil.Process()
+        self._watched: _Watched | None = None
+        threading.Thread(target=self._run, name="forensics-watchdog", daemon=True).start()
+
+    def watch(self, watched: _Watched | None) -> None:
+        self._watched = watched
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            watched = self._watched
+            if watched is None:
+                continue
+            resident = self._process.memory_info().rss
+            if time.monotonic() - watched.start > watched.timeout_s:
+                self._end(watched, f"it outlived the time limit ({watched.timeout_s:g} s)", WORKER_TIMEOUT_EXIT)
+            elif resident > watched.memory_bytes:
+                self._end(watched, f"its memory outgrew the limit ({watched.memory_bytes / 2**20:g} MB; the worker "
+                                   f"process held {resident / 2**20:.0f} MB)", WORKER_MEMORY_EXIT)
+
+    @staticmethod
+    def _end(watched: _Watched, reason: str, status: int) -> None:
+        watched.worker.log_event(LIMIT_EVENTS, {"key": watched.key, "reason": reason})
+        time.sleep(0.5)  # the worker sends its events in batches, every few milliseconds
+        os._exit(status)
 
 
 def finished_analyses(events: list[Event]) -> dict[str, list[dict]]:
@@ -309,8 +384,12 @@ def _dask_client(options: BatchOptions) -> Iterator:
         finally:
             client.close()
         return
-    # A file that ends its worker is tried once more, on another worker, then recorded as failed.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # A file that ends its worker is tried once more, on another worker, then recorded as failed. The workers'
+    # memory is watched per file by the batch itself, which can say which file reached the limit: Dask's own
+    # thresholds (made for data held between tasks, which a batch does not keep) would pause or end a worker
+    # without saying why.
+    no_thresholds = {f"distributed.worker.memory.{level}": False for level in ("target", "spill", "pause", "terminate")}
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, **no_thresholds}):
         with LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
                           memory_limit=f"{int(options.memory_mb)}MiB", dashboard_address=None,
                           silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:

@@ -97,6 +97,31 @@ def test_an_analyser_that_writes_to_the_evidence_file_is_caught(tmp_path, jpeg_f
         run_analysers(media, CONTEXT, [Counting, Tamperer, Exploding])
 
 
+class QuietTamperer(Tamperer):
+    name = "quiet-tamperer"
+
+    def analyse(self, media, context):
+        import os
+
+        before = os.stat(media.path)
+        super().analyse(media, context)
+        os.utime(media.path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a write within one clock tick would
+        return AnalyserOutput([])
+
+
+def test_a_write_that_keeps_the_modification_time_is_caught_by_the_bytes(tmp_path, jpeg_file):
+    import shutil
+
+    import pytest
+
+    from forensics.analysers.base import EvidenceModified
+
+    copy = tmp_path / "copy.jpg"
+    shutil.copy(jpeg_file, copy)
+    with pytest.raises(EvidenceModified, match="counting or quiet-tamperer .*no longer match those decoded"):
+        run_analysers(load_media(copy), CONTEXT, [Counting, QuietTamperer])
+
+
 def test_tampering_analyser_stops_the_case_run_and_is_logged(tmp_path, jpeg_file, monkeypatch):
     import pytest
 

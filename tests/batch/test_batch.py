@@ -180,11 +180,35 @@ def test_a_file_that_outlives_the_time_limit_is_logged_as_failed_and_analysed_by
     Image.fromarray(scene("astronaut", 480)).save(source / "slow.jpg", quality=90)
     case = tmp_path / "case"
     code, stdout, stderr = run_cli("batch", source, "--case", case, "--workers", "1", "--timeout", "0.2")
-    assert code == EXIT_BAD_INPUT and "E001: analysis failed: the worker process analysing it ended on every try" in stderr
-    assert "time limit (0.2 s)" in stderr and len(events(case, "analysis.failed")) == 1
+    assert code == EXIT_BAD_INPUT, stderr
+    assert ("E001: analysis failed: the worker process analysing it was ended on every try: it outlived the time "
+            "limit (0.2 s)") in stderr
+    (failed,) = events(case, "analysis.failed")
+    assert failed.details["reason"].endswith("it outlived the time limit (0.2 s)")
     assert summary(case)["E001"]["analyses"].startswith("failed: the worker process")
     code, stdout, _ = run_cli("batch", source, "--case", case, "--workers", "1")
     assert code == EXIT_OK and "Analysed: 1 (0 in part)" in stdout and summary(case)["E001"]["analyses"] == "full"
+
+
+def test_a_file_whose_analysis_outgrows_the_memory_limit_fails_alone(tmp_path, run_cli):
+    source = tmp_path / "in"
+    source.mkdir()
+    Image.fromarray(scene("coins")).save(source / "small.jpg", quality=90)
+    large = np.full((6000, 8000, 3), 120, np.uint8)  # 48 MP: its full analysis holds about 2 GB at its peak
+    large[:3000, :4000] = 200
+    Image.fromarray(large).save(source / "large.png", compress_level=1)
+    case = tmp_path / "case"
+    code, stdout, stderr = run_cli("batch", source, "--case", case, "--workers", "1", "--memory-mb", "1000")
+    assert code == EXIT_BAD_INPUT and "Analysed: 1 (0 in part)" in stdout and "failed: 1" in stdout, stdout + stderr
+    (failed,) = events(case, "analysis.failed")
+    reason = failed.details["reason"]
+    assert reason.startswith("the worker process analysing it was ended on every try: its memory outgrew the limit "
+                             "(1000 MB; the worker process held "), reason
+    held = int(reason.rsplit("held ", 1)[1].split()[0])
+    assert 1000 < held < 1500  # looked at often enough to end it soon after
+    rows = {row["file_name"]: row for row in summary(case).values()}
+    assert rows["small.jpg"]["analyses"] == "full" and rows["large.png"]["analyses"].startswith("failed")
+    assert run_cli("case", "verify", case)[0] == EXIT_OK
 
 
 def test_a_second_batch_on_the_same_case_waits_its_turn(tmp_path, run_cli):
