@@ -142,6 +142,27 @@ def test_swapped_thumbnail_is_strong(tmp_path):
     assert finding.strength.value == "strong"
 
 
+def test_a_thumbnail_of_another_shot_of_the_scene_is_told_by_its_detail(tmp_path):
+    from scipy import ndimage
+    from skimage import data as skimage_data
+
+    wide = np.asarray(Image.fromarray(skimage_data.astronaut()).resize((880, 660)))
+    shot = np.ascontiguousarray(wide[30:630, 40:840])
+    neighbour = np.ascontiguousarray(wide[14:614, 20:820])  # the camera moved 20 pixels of 800
+    reframed = by_key(analyse(jpeg_with(tmp_path, shot, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(neighbour)),
+                                        name="n.jpg")))["metadata.thumbnail"]
+    assert reframed.strength.value == "weak" and "framed differently" in reframed.explanation
+    assert values(reframed)["largest move of a corner by that map"] == pytest.approx(100 * np.hypot(20, 16) / 800, abs=0.5)
+
+    layout = ndimage.gaussian_filter(shot.astype(np.float64), (30, 30, 0))  # the layout, with another picture's detail
+    brick = np.asarray(Image.fromarray(skimage_data.brick()).resize((800, 600))).astype(np.float64)
+    other = np.clip(layout + 0.6 * (brick - ndimage.gaussian_filter(brick, 30))[:, :, None], 0, 255).astype(np.uint8)
+    replaced = by_key(analyse(jpeg_with(tmp_path, shot, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(other)),
+                                        name="r.jpg")))["metadata.thumbnail"]
+    assert replaced.strength.value == "moderate" and "not its fine detail" in replaced.explanation
+    assert values(replaced)["correlation under that transform"] > 0.6  # the luminance alone would not tell
+
+
 def test_mirrored_main_image_is_moderate_and_rotation_weak(tmp_path):
     pixels = textured_rgb(480, 640, seed=3)
     exif = build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels))
