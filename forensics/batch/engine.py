@@ -203,13 +203,17 @@ def _analyse(case: Case, client, records: list[EvidenceRecord], analysers, optio
         try:
             examination = future.result()
         except Exception as error:  # the worker died on it every time it was tried, or raised
-            reason = _task_failure(client, future.key, error)
             future.release()
-            if reason.startswith(CRASHED) and not again:
+            killed = type(error).__name__ == "KilledWorker"
+            limit = _limit_reached(client, future.key) if killed else None
+            if killed and limit is None and not again:
                 # Dask counts a death against every file its worker had been given, the one that ended it and the
                 # next in line alike: a file that reached no limit is tried once more, as a new task.
                 submit(record, request, started, again=True)
                 continue
+            reason = (f"the worker process analysing it was ended on every try: {limit}" if limit else
+                      "the worker process analysing it ended on every try, with no limit of this batch reached "
+                      "(a crash)" if killed else f"{type(error).__name__}: {error}"[:500])
             case.log("analysis.failed", actor, {"exhibit_id": record.exhibit_id, "reason": reason,
                                                 "started_seq": started.seq})
             outcome.failed.append((record.exhibit_id, reason))
@@ -234,16 +238,10 @@ def _record(case: Case, record: EvidenceRecord, examination: Examination, starte
         outcome.partial.append(f"{record.exhibit_id} ({record.original_name}): {examination.decoding_note}")
 
 
-CRASHED = "the worker process analysing it ended on every try, with no limit of this batch reached"
-
-
-def _task_failure(client, key: str, error: BaseException) -> str:
-    if type(error).__name__ != "KilledWorker":
-        return f"{type(error).__name__}: {error}"[:500]
+def _limit_reached(client, key: str) -> str | None:
+    """The limit a worker said task ``key`` reached before it ended the worker, if it said one."""
     reached = [message["reason"] for _, message in client.get_events(LIMIT_EVENTS) if message.get("key") == key]
-    if reached:
-        return f"the worker process analysing it was ended on every try: {reached[-1]}"
-    return f"{CRASHED} (a crash)"
+    return reached[-1] if reached else None
 
 
 def examine_on_worker(request: AnalysisRequest, timeout_s: float, memory_mb: float) -> Examination:
