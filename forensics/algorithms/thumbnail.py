@@ -53,6 +53,7 @@ class ThumbnailComparison:
     correlation_untransformed: float
     aspect_difference: float  # relative difference of aspect ratios under the best transform
     detail_correlation: float  # correlation of band-pass detail under that transform, best over one-pixel shifts
+    detail_contrast: float  # standard deviation of the main image's band-pass detail (8-bit grey levels)
     # Only where the detail does not match: the detail's correlation once the main image is aligned with the
     # thumbnail by an affine map, and how far that map moves the thumbnail's corners (fraction of its longer side).
     aligned_detail_correlation: float | None = None
@@ -91,6 +92,7 @@ def compare_thumbnail(main_rgb: np.ndarray, thumbnail_rgb: np.ndarray,
         correlation_untransformed=scores["none"][0],
         aspect_difference=scores[best][1],
         detail_correlation=detail,
+        detail_contrast=float(band_pass(main_small)[DETAIL_MARGIN:-DETAIL_MARGIN, DETAIL_MARGIN:-DETAIL_MARGIN].std()),
         aligned_detail_correlation=None if aligned is None else aligned[0],
         alignment_displacement=None if aligned is None else aligned[1] / max(thumb_small.shape),
     )

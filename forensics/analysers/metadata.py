@@ -33,6 +33,9 @@ THUMBNAIL_PARTLY = 0.6
 # 0.73 or more (one camera, which frames its thumbnail wider than the picture, 0.14 before alignment and 0.88 after)
 # and another original's thumbnail 0.07 or less; after alignment, 0.79 or more against 0.22 or less.
 THUMBNAIL_DETAIL_SAME = 0.3
+# Below this much detail (standard deviation of the band-pass main image, 8-bit grey levels) there is nothing to
+# compare but noise: a photo of a blank wall gave 0.14, every other original held 2.3 or more (median 11).
+THUMBNAIL_MIN_DETAIL = 1.0
 ASPECT_TOLERANCE = 0.05
 MAX_APPENDIX_VALUE = 300
 # A layout none of a model's originals has is moderate support only when this many originals, from this many
@@ -84,7 +87,7 @@ class MetadataAnalyser(Analyser):
         return {
             "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
-            "thumbnail_detail_same_from": THUMBNAIL_DETAIL_SAME,
+            "thumbnail_detail_same_from": THUMBNAIL_DETAIL_SAME, "thumbnail_min_detail": THUMBNAIL_MIN_DETAIL,
             "aspect_tolerance": ASPECT_TOLERANCE, "max_appendix_value_chars": MAX_APPENDIX_VALUE,
             "min_model_originals": MIN_MODEL_ORIGINALS, "min_model_sources": MIN_MODEL_SOURCES, "min_make_models": MIN_MAKE_MODELS,
             "max_jfif_first_share": MAX_JFIF_FIRST_SHARE,
@@ -448,6 +451,8 @@ def _comparison_measurements(c: ThumbnailComparison, what: str) -> list[Measurem
         Measurement("aspect-ratio difference", round(c.aspect_difference, 3), "relative"),
         Measurement("correlation of detail under that transform", round(c.detail_correlation, 3),
                     note="band-pass detail, best within one pixel; 1 = one made from the other"),
+        Measurement("detail in the main image", round(c.detail_contrast, 2), "grey levels (standard deviation)",
+                    note=f"below {THUMBNAIL_MIN_DETAIL:g}, too little to compare"),
         *([] if c.aligned_detail_correlation is None else [
             Measurement("correlation of detail once aligned", round(c.aligned_detail_correlation, 3),
                         note="after the affine map that best aligns the two"),
@@ -468,7 +473,8 @@ def _thumbnail_verdict(c: ThumbnailComparison, what: str = "embedded thumbnail")
             f"The {what} resembles the main image only partly (correlation {c.correlation:.2f}); the picture may "
             f"have been substantially changed after the {what} was written.")
     aligned = c.aligned_detail_correlation
-    if c.detail_correlation < THUMBNAIL_DETAIL_SAME and (aligned is None or aligned < THUMBNAIL_DETAIL_SAME):
+    unlike_in_detail = c.detail_contrast >= THUMBNAIL_MIN_DETAIL and c.detail_correlation < THUMBNAIL_DETAIL_SAME
+    if unlike_in_detail and (aligned is None or aligned < THUMBNAIL_DETAIL_SAME):
         return Strength.MODERATE, 0.6, (
             f"The {what} has the main image's layout (correlation {c.correlation:.2f}) but not its fine detail "
             f"(detail correlation {c.detail_correlation:.2f}"
@@ -489,7 +495,7 @@ def _thumbnail_verdict(c: ThumbnailComparison, what: str = "embedded thumbnail")
         return Strength.WEAK, 0.3, (
             f"The {what} shows the same picture but with a different shape (aspect ratios differ by "
             f"{100 * c.aspect_difference:.0f}%), which suggests the main image was cropped after capture.")
-    if c.detail_correlation < THUMBNAIL_DETAIL_SAME:
+    if unlike_in_detail:
         return Strength.WEAK, 0.3, (
             f"The {what} shows the same scene as the main image, framed differently: their fine detail matches "
             f"only once one is shifted or scaled onto the other (detail correlation {c.detail_correlation:.2f} "

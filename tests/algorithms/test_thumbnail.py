@@ -49,6 +49,16 @@ def test_detail_correlation_agrees_with_scipy_and_numpy(names):
     assert detail_correlation(first, second) == pytest.approx(independent_detail_correlation(first, second), abs=1e-4)
 
 
+def test_detail_contrast_agrees_with_scipy_and_numpy():
+    main = np.asarray(Image.fromarray(grey("coffee")).resize((160, 120)))
+    values = main.astype(np.float64)
+    band = (ndimage.gaussian_filter(values, DETAIL_SIGMAS[0], mode="mirror")
+            - ndimage.gaussian_filter(values, DETAIL_SIGMAS[1], mode="mirror"))
+    m = DETAIL_MARGIN
+    comparison = compare_thumbnail(rgb(main), rgb(main))
+    assert comparison.detail_contrast == pytest.approx(band[m:-m, m:-m].std(), rel=1e-4)
+
+
 SCENE = np.asarray(Image.fromarray(skimage_data.astronaut()).resize((800, 600)))  # 4:3, as cameras shoot
 
 

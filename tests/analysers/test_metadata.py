@@ -163,6 +163,17 @@ def test_a_thumbnail_of_another_shot_of_the_scene_is_told_by_its_detail(tmp_path
     assert values(replaced)["correlation under that transform"] > 0.6  # the luminance alone would not tell
 
 
+def test_a_picture_without_detail_is_not_judged_by_its_detail(tmp_path):
+    rng = np.random.default_rng(5)
+    ramp = np.tile(np.linspace(60, 200, 640), (480, 1))[:, :, None].repeat(3, axis=2)  # a blank wall, lit from one side
+    wall = np.clip(ramp + rng.normal(0, 1, ramp.shape), 0, 255).astype(np.uint8)
+    again = np.clip(ramp + rng.normal(0, 1, ramp.shape), 0, 255).astype(np.uint8)  # its noise differs, not its picture
+    finding = by_key(analyse(jpeg_with(tmp_path, wall, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(again)))))
+    thumbnail = finding["metadata.thumbnail"]
+    assert thumbnail.strength.value == "none", thumbnail.explanation
+    assert values(thumbnail)["detail in the main image"] < 1
+
+
 def test_mirrored_main_image_is_moderate_and_rotation_weak(tmp_path):
     pixels = textured_rgb(480, 640, seed=3)
     exif = build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(pixels))
