@@ -62,7 +62,9 @@ REFERENCES = {
                 "EXIF 2.32 (CIPA DC-008) tags Software/ProcessingSoftware; XMP (ISO 16684-1) CreatorTool and xmpMM:History",
     "dates": "EXIF 2.32 (CIPA DC-008) DateTime, DateTimeOriginal, DateTimeDigitized (equal to DateTimeOriginal when a "
              "digital camera records the file as it captures it), OffsetTime and GPS time stamps",
-    "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010",
+    "thumbnail": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010; "
+                 "Evangelidis & Psarakis, 'Parametric image alignment using enhanced correlation coefficient "
+                 "maximization', IEEE TPAMI 30(10), 2008 (the alignment)",
     "raw_preview": "Kee & Farid, 'Digital image authentication from thumbnails', SPIE Electronic Imaging 2010; Adobe DNG "
                    "Specification 1.7 (preview IFDs); LibRaw 0.22 (rendering of the sensor data, through rawpy)",
     "tables": "Kee, Johnson & Farid, 'Digital image authentication from JPEG headers', IEEE TIFS 6(3), 2011; "
@@ -541,7 +543,8 @@ def _preview_findings(meta: ImageMetadata, media: Media, data: bytes) -> list[Fi
         **common, title="The camera's large preview (MPF) compared with the main image", explanation=verdict,
         strength=strength, score=score,
         method="Large preview (Multi-Picture Format large thumbnail) compared with the reduced main image under the 8 "
-               "rotations/mirrorings (Pearson correlation of luminance; letterbox bars removed), as the EXIF thumbnail is",
+               "rotations/mirrorings (Pearson correlation of luminance, letterbox bars removed; then of band-pass "
+               "detail at 160 pixels, aligned by an affine map where it does not match), as the EXIF thumbnail is",
         measurements=[
             *declared,
             *_comparison_measurements(comparison, "preview"),

@@ -77,7 +77,7 @@ def direct(files: list[Path], triage: bool) -> float:
     return time.perf_counter() - began
 
 
-def _fixed_work(_: int = 0) -> float:
+def _fixed_work() -> float:
     """Seconds for a fixed mix of Python and numpy work (no I/O, one thread)."""
     import numpy as np
 
@@ -91,19 +91,31 @@ def _fixed_work(_: int = 0) -> float:
     return time.perf_counter() - began
 
 
+def _fixed_work_together(start, seconds) -> None:
+    _fixed_work()  # imported and warm
+    start.wait()
+    seconds.put(_fixed_work())
+
+
 def machine_ceiling(processes: int = 2, repeats: int = 5) -> float:
-    """How much faster ``processes`` independent copies of a fixed job run side by side than one alone (median of
-    ``repeats``): the most that ``processes`` workers could gain on this machine (virtual cores can share physical
-    ones, and a virtual machine's neighbours take their share)."""
+    """How much faster ``processes`` independent copies of a fixed job, started together, run than one alone
+    (median of ``repeats``): the most that ``processes`` workers could gain on this machine (virtual cores can
+    share physical ones, and a virtual machine's neighbours take their share)."""
     import multiprocessing
     import statistics
 
+    context = multiprocessing.get_context("spawn")
     ratios = []
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pool.map(_fixed_work, range(processes))  # started and warm
-        for _ in range(repeats):
-            alone = _fixed_work()
-            ratios.append(processes * alone / max(pool.map(_fixed_work, range(processes))))
+    for _ in range(repeats):
+        alone = _fixed_work()
+        start, seconds = context.Barrier(processes), context.Queue()
+        copies = [context.Process(target=_fixed_work_together, args=(start, seconds)) for _ in range(processes)]
+        for copy in copies:
+            copy.start()
+        longest = max(seconds.get() for _ in copies)
+        for copy in copies:
+            copy.join()
+        ratios.append(processes * alone / longest)
     return statistics.median(ratios)
 
 
