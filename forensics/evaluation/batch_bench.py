@@ -5,8 +5,9 @@
 Printed as one table: a full batch of ``--files`` mixed corpus files (pictures of every kind and short videos,
 spread over the corpus in path order) with 1 and with 2 workers; a triage of the corpus's camera JPEGs; ``--tiny``
 16 x 16 pictures in triage, against the same examinations run in one process without Dask (the engine's cost per
-file); the peak memory of the client and of the workers. Each batch writes a fresh case in a temporary folder;
-the local cluster's start is timed apart (a batch of 500,000 files pays it once).
+file); the peak memory of the client and of the workers; and the machine's own ceiling for two workers (two copies
+of a fixed CPU-bound job started together, against one alone). Each batch writes a fresh case in a temporary
+folder; the local cluster's start is timed apart (a batch of 500,000 files pays it once).
 """
 
 from __future__ import annotations
