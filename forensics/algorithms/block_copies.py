@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from forensics.algorithms.filters import band_pass
+
 # (u, v) frequencies of the DCT coefficients that describe a block: its mean and its coarsest variations.
 FEATURE_ORDERS = ((0, 0), (0, 1), (1, 0), (0, 2), (1, 1), (2, 0))
 SORT_STEP = 2.0  # quantisation step of the features for the initial sort (grey levels x block side)
@@ -116,13 +118,6 @@ def nearest_offsets(features: np.ndarray, min_shift_px: int, iterations: int = 3
     return dy.reshape(height, width), dx.reshape(height, width)
 
 
-def detail_residual(grey: np.ndarray) -> np.ndarray:
-    """The band-pass residual whose correlation tells a copy from a look-alike (float32, grey levels)."""
-    image = grey.astype(np.float32)
-    fine, coarse = DETAIL_SIGMAS
-    return cv2.GaussianBlur(image, (0, 0), fine) - cv2.GaussianBlur(image, (0, 0), coarse)
-
-
 def find_block_copies(grey: np.ndarray, block_px: int = 12, min_shift_px: int = 40, min_area_px: int = 64,
                       min_detail: float = 1.0, min_symmetry: float = 0.8, exclude_grid: bool = False,
                       iterations: int = 2, seed: int = 0, max_copies: int = 3) -> list[BlockCopy]:
@@ -143,7 +138,7 @@ def find_block_copies(grey: np.ndarray, block_px: int = 12, min_shift_px: int = 
         coherent &= ~((dy % 8 == 0) & (dx % 8 == 0))
     coherent = cv2.morphologyEx(coherent.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     _, labels, stats, _ = cv2.connectedComponentsWithStats(coherent, connectivity=8)
-    residual = detail_residual(grey)
+    residual = band_pass(grey, DETAIL_SIGMAS)  # its correlation tells a copy from a look-alike
     centre = block_px // 2
     copies = []
     for label in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= min_area_px):

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from forensics.algorithms.filters import band_pass
+
 BAR_MEAN = 16  # a letterbox row/column is darker than this on average (8-bit luminance) ...
 BAR_STD = 8  # ... and nearly uniform
 DETAIL_SIDE = 160  # pixels: the long side at which detail is compared (an EXIF thumbnail's usual size)
@@ -82,7 +84,7 @@ def compare_thumbnail(main_rgb: np.ndarray, thumbnail_rgb: np.ndarray,
         scores[name] = (_correlation(reductions[name], content), abs(width / height - aspect) / aspect)
     best = max(scores, key=lambda name: scores[name][0])
     main_small, thumb_small = _detail_size(reductions[best]), _detail_size(content)
-    detail = detail_correlation(main_small, thumb_small)
+    detail, m = detail_correlation(main_small, thumb_small), DETAIL_MARGIN
     aligned = align_affine(main_small, thumb_small) if align_below is not None and detail < align_below else None
     return ThumbnailComparison(
         thumbnail_size=(thumb_grey.shape[1], thumb_grey.shape[0]),
@@ -92,7 +94,7 @@ def compare_thumbnail(main_rgb: np.ndarray, thumbnail_rgb: np.ndarray,
         correlation_untransformed=scores["none"][0],
         aspect_difference=scores[best][1],
         detail_correlation=detail,
-        detail_contrast=float(band_pass(main_small)[DETAIL_MARGIN:-DETAIL_MARGIN, DETAIL_MARGIN:-DETAIL_MARGIN].std()),
+        detail_contrast=float(band_pass(main_small, DETAIL_SIGMAS)[m:-m, m:-m].std()),
         aligned_detail_correlation=None if aligned is None else aligned[0],
         alignment_displacement=None if aligned is None else aligned[1] / max(thumb_small.shape),
     )
@@ -101,7 +103,7 @@ def compare_thumbnail(main_rgb: np.ndarray, thumbnail_rgb: np.ndarray,
 def detail_correlation(first: np.ndarray, second: np.ndarray, shift: int = DETAIL_SHIFT) -> float:
     """Pearson correlation of the band-pass detail of two greyscale pictures of one size, the best over shifts of
     the first by up to ``shift`` pixels each way; borders of DETAIL_MARGIN pixels left out."""
-    a, b = band_pass(first), band_pass(second)
+    a, b = band_pass(first, DETAIL_SIGMAS), band_pass(second, DETAIL_SIGMAS)
     m = DETAIL_MARGIN
     inner = b[m:-m, m:-m]
     if inner.size < 16:
@@ -112,12 +114,6 @@ def detail_correlation(first: np.ndarray, second: np.ndarray, shift: int = DETAI
             moved = a[m + dy : a.shape[0] - m + dy, m + dx : a.shape[1] - m + dx]
             best = max(best, _pearson(moved, inner))
     return best
-
-
-def band_pass(grey: np.ndarray, sigmas: tuple[float, float] = DETAIL_SIGMAS) -> np.ndarray:
-    """The difference of two Gaussian blurs (``sigmas`` in pixels, finer first), in float32."""
-    values = grey.astype(np.float32)
-    return cv2.GaussianBlur(values, (0, 0), sigmas[0]) - cv2.GaussianBlur(values, (0, 0), sigmas[1])
 
 
 def align_affine(moving: np.ndarray, fixed: np.ndarray) -> tuple[float, float] | None:
@@ -141,7 +137,7 @@ def align_affine(moving: np.ndarray, fixed: np.ndarray) -> tuple[float, float] |
         return None
     corners = np.array([[0, 0, 1], [width - 1, 0, 1], [0, height - 1, 1], [width - 1, height - 1, 1]], np.float64)
     displacement = float(np.max(np.hypot(*(corners @ warp.astype(np.float64).T - corners[:, :2]).T)))
-    return _pearson(band_pass(warped)[inside], band_pass(fixed)[inside]), displacement
+    return _pearson(band_pass(warped, DETAIL_SIGMAS)[inside], band_pass(fixed, DETAIL_SIGMAS)[inside]), displacement
 
 
 def _detail_size(grey: np.ndarray) -> np.ndarray:
