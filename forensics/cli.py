@@ -1,4 +1,5 @@
-"""Command line: ``forensics analyze``, ``report``, ``verify``, ``annotate``, ``export``, ``keygen``, ``case ...``.
+"""Command line: ``forensics analyze``, ``report``, ``verify``, ``annotate``, ``export``, ``keygen``, ``serve``, ``users ...``,
+``case ...``.
 
 Exit codes (also in the README): 0 success; 1 internal error; 2 usage error; 3 bad input (an evidence
 file missing, empty, unreadable, not media, or undecodable); 4 case error (not a case, cannot write);
@@ -268,18 +269,14 @@ def _case_log(args: argparse.Namespace) -> int:
 
 def _case_verify(args: argparse.Namespace) -> int:
     from forensics.case import Case
+    from forensics.workflow import verify_and_record
 
     with Case.open(args.case_dir) as case:
         actor = args.examiner or case.meta["examiner"]
-        report = case.verify()
-        problems = list(report.problems)
         cited = _cited_head(args.head, case.events()) if args.head else None
-        if args.head and cited is None:
-            problems.append(f"the log no longer contains the head {args.head} (cited by a report): it was rewritten or truncated")
-        case.log("verification", actor, {
-            "ok": not problems, "problems": problems, "events_checked": report.events_checked,
-            "objects_checked": report.objects_checked, "head_verified": report.head_hash,
-        })
+        missing = [f"the log no longer contains the head {args.head} (cited by a report): it was rewritten or truncated"
+                   ] if args.head and cited is None else []
+        report, problems = verify_and_record(case, actor, missing)
     for note in report.notes:
         _say(args, f"note: {note}")
     if problems:
@@ -420,6 +417,51 @@ def _bench(args: argparse.Namespace) -> int:
     from forensics.evaluation.bench import run
 
     return run(Path(args.corpus), args.repeats, args.batch, args.quick)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from forensics.server.app import ServerConfig, create_app
+    from forensics.server.jobs import ReportSigning
+
+    signing = None
+    if _signing(args):  # a bad key, password or timestamp authority URL fails now, not at the first report
+        signing = ReportSigning(str(Path(args.sign).resolve()), str(Path(args.sign_cert).resolve()) if args.sign_cert
+                                else None, _password(args))
+    config = ServerConfig(data=Path(args.data).resolve(), host=args.host, port=args.port,
+                          max_upload_mib=args.max_upload_mib, workers=args.workers, signing=signing,
+                          secure_cookies=args.secure_cookies, tsa_url=args.tsa)
+    app = create_app(config)
+    mode = "accounts required" if not config.loopback or app.state.records.has_users() else "this machine's user only, no login"
+    _say(args, f"Serving http://{args.host}:{args.port}/ ({mode}); data in {config.data}. Ctrl-C stops.")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False, proxy_headers=False)
+    return EXIT_OK
+
+
+def _users(args: argparse.Namespace) -> int:
+    from forensics.server.accounts import Role, ServerRecords
+
+    records = ServerRecords(Path(args.data))
+    if args.users_command == "add":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            import getpass
+
+            password = getpass.getpass(f"Password for {args.name}: ")
+            if getpass.getpass("Again: ") != password:
+                raise UsageError("the two passwords differ")
+        user = records.add_user(args.name, Role(args.role), password)
+        _say(args, f"Added {user.name} ({user.role.value}) to {records.path}")
+    elif args.users_command == "list":
+        for user in records.users():
+            print(f"{user.name:<24} {user.role.value}")
+    else:
+        for entry in records.audit_entries(args.limit):
+            print(f"#{entry.seq:<6} {entry.utc}  {entry.user:<20} {entry.address:<15} {entry.action:<20} "
+                  f"{entry.target}  {entry.outcome}")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -697,6 +739,40 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch", type=int, default=100, help="camera JPEGs in the throughput test")
     bench.add_argument("--quick", action="store_true", help="small inputs and one repeat (a smoke test)")
     bench.set_defaults(handler=_bench)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the web page (cases, uploads, maps, reviews, "
+                                                               "reports, report verification)",
+                                description="Serve the web page. On 127.0.0.1 (the default) without accounts, "
+                                            "this machine's user works without a login; any other address needs "
+                                            "accounts ('forensics users add').")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    serve.add_argument("--data", default="forensics-data", help="folder of the server's cases, accounts and audit log "
+                                                               "(default %(default)s)")
+    serve.add_argument("--max-upload-mib", type=_positive_int, default=4096, help="largest evidence file accepted "
+                                                                                "(default %(default)s)")
+    serve.add_argument("--workers", type=_positive_int, default=1, help="analyses run side by side (default %(default)s; "
+                                                                       "each uses every core)")
+    serve.add_argument("--secure-cookies", action="store_true", help="send the session cookie over HTTPS only (behind "
+                                                                   "a TLS proxy)")
+    _add_signing_options(serve)
+    serve.set_defaults(handler=_serve)
+
+    users = commands.add_parser("users", help="accounts of the web page, and its audit log")
+    users_commands = users.add_subparsers(title="users commands", metavar="COMMAND", required=True, dest="users_command")
+    add_user = users_commands.add_parser("add", parents=[common], help="add an account (asks for its password)")
+    add_user.add_argument("name", metavar="NAME", help="the user name (letters, digits, '.', '_', '-')")
+    add_user.add_argument("--role", required=True, choices=["examiner", "reviewer", "reader"],
+                          help="examiner: opens cases, adds evidence, renders reports; reviewer: reads and annotates "
+                               "the cases shared with them; reader: reads them")
+    add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    list_users = users_commands.add_parser("list", parents=[common], help="list the accounts")
+    audit = users_commands.add_parser("audit", parents=[common], help="print the audit log (logins, views, downloads, "
+                                                                     "annotations)")
+    audit.add_argument("--limit", type=_positive_int, help="only the last N entries")
+    for command in (add_user, list_users, audit):
+        command.add_argument("--data", default="forensics-data", help="the server's data folder (default %(default)s)")
+        command.set_defaults(handler=_users)
 
     case = commands.add_parser("case", help="create, fill, inspect and verify a case")
     case_commands = case.add_subparsers(title="case commands", metavar="COMMAND", required=True)

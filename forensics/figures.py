@@ -102,12 +102,13 @@ def _colour_index(scaled: float) -> int:
 
 def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.ndarray, low: float, high: float,
                     outline: np.ndarray | None = None, categories: list[tuple[str, float]] | None = None,
-                    orientation: int | None = None) -> Figure:
+                    orientation: int | None = None, whole_picture: bool = False) -> Figure:
     """``values`` (any resolution) drawn over a greyed copy of the image, clipped to [low, high], in
     MAP_COLOUR_LEVELS bands with a colour bar; the regions of the boolean map ``outline`` (any resolution), if given,
     outlined in white. A categorical map gives ``categories`` (name, value) instead: a swatch per category replaces
     the continuous bar. Image and maps measured on the pixels as stored are given with the file's EXIF
-    ``orientation`` and drawn upright, as every figure is."""
+    ``orientation`` and drawn upright, as every figure is. ``whole_picture``: the image is the whole picture (not a
+    crop or a window of it), so the figure records its picture area and the web page can lay the map over it."""
     if orientation not in (None, 1):
         image_rgb, values = upright(image_rgb, orientation), upright(values, orientation)
         outline = None if outline is None else upright(outline, orientation)
@@ -121,7 +122,8 @@ def heat_map_figure(title: str, caption: str, image_rgb: np.ndarray, values: np.
         contours, _ = cv2.findContours(regions, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(indices, contours, -1, _WHITE, max(1, base.shape[1] // 400))
     canvas = _with_swatches(indices, categories, low, high) if categories else _with_bar(indices, low, high)
-    return Figure.from_bytes(title, caption, "image/png", encode_indexed_png(canvas, map_palette()))
+    return Figure.from_bytes(title, caption, "image/png", encode_indexed_png(canvas, map_palette()),
+                             [base.shape[1], base.shape[0]] if whole_picture else None)
 
 
 def _with_bar(indices: np.ndarray, low: float, high: float) -> np.ndarray:

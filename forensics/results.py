@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-SCHEMA_VERSION = "2.1"
-# Versions this one reads: 2.1 only allowed JPEG figures, so every 2.0 document is a valid 2.1 document.
-READABLE_SCHEMA_VERSIONS = ("2.0", "2.1")
+SCHEMA_VERSION = "2.2"
+# Versions this one reads: 2.1 only allowed JPEG figures and 2.2 only added a figure's picture area (absent: none),
+# so every 2.0 and 2.1 document is a valid 2.2 document.
+READABLE_SCHEMA_VERSIONS = ("2.0", "2.1", "2.2")
 
 
 class Proposition(str, Enum):
@@ -73,10 +74,15 @@ class Figure:
     media_type: str  # "image/png", "image/jpeg" or "image/svg+xml"
     data_base64: str
     sha256: str
+    # [width, height] in the figure's pixels when its top-left part of that size is a map drawn over the whole
+    # picture (upright): the web page then lays the map over the picture itself, with an opacity slider.
+    picture_area: list[int] | None = None
 
     @classmethod
-    def from_bytes(cls, title: str, caption: str, media_type: str, data: bytes) -> Figure:
-        return cls(title, caption, media_type, base64.b64encode(data).decode("ascii"), hashlib.sha256(data).hexdigest())
+    def from_bytes(cls, title: str, caption: str, media_type: str, data: bytes,
+                   picture_area: list[int] | None = None) -> Figure:
+        return cls(title, caption, media_type, base64.b64encode(data).decode("ascii"), hashlib.sha256(data).hexdigest(),
+                   picture_area)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -317,6 +317,33 @@ def annotate_finding(case: Case, exhibit_id: str, finding_key: str, status: Revi
     return current_annotations([event])[(exhibit_id, finding_key)]
 
 
+def exhibit_preview(case: Case, record: EvidenceRecord, limits: Limits = Limits()) -> bytes | None:
+    """The exhibit's picture as its maps are drawn over it (upright, longer side reduced to the figures' size), as a
+    JPEG; None for a video or a picture whose pixels cannot be decoded. The web page lays maps over it."""
+    from forensics.figures import PHOTO_JPEG_QUALITY, encode_jpeg, reduce
+    from forensics.media import upright
+
+    if record.kind != "image":
+        return None
+    try:
+        media = load_media(str(case.object_path(record.sha256)), limits)
+    except (PixelsUndecodable, BadInputError):
+        return None
+    return encode_jpeg(reduce(upright(media.pixels, media.orientation)), PHOTO_JPEG_QUALITY)
+
+
+def verify_and_record(case: Case, actor: str, more_problems: list[str] = ()) -> tuple:
+    """Re-hash the case's evidence and check its custody chain; log the outcome (with ``more_problems`` found by the
+    caller) as a ``verification`` event; return the verification and every problem found."""
+    report = case.verify()
+    problems = [*report.problems, *more_problems]
+    case.log("verification", actor, {
+        "ok": not problems, "problems": problems, "events_checked": report.events_checked,
+        "objects_checked": report.objects_checked, "head_verified": report.head_hash,
+    })
+    return report, problems
+
+
 def report_facts(case: Case) -> tuple[dict, dict]:
     """Case facts for the report (questions decoded) and each exhibit's intake details from the custody log."""
     meta = dict(case.meta)

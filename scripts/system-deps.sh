@@ -2,11 +2,12 @@
 # Make sure the Debian packages forensics needs are present: install them when we are root with apt-get,
 # otherwise stop with a message that names them.
 #   scripts/system-deps.sh runtime   # WeasyPrint's libraries (Pango, HarfBuzz subsetting) and Python venv support
-#   scripts/system-deps.sh test      # runtime + poppler-utils (pdftotext/pdftoppm) and openssl (the test timestamp authority)
+#   scripts/system-deps.sh test      # runtime + poppler-utils (pdftotext/pdftoppm), openssl (the test timestamp authority)
+#                                    and chromium (the web page's browser tests, driven by Playwright)
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
-test_only=(poppler-utils openssl)
+test_only=(poppler-utils openssl chromium)
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")
 python3 -c "import ensurepip" 2>/dev/null || wanted+=(python3-venv)

@@ -74,4 +74,4 @@ def test_results_of_an_earlier_schema_are_refused_with_their_version():
 def test_a_document_of_the_previous_minor_schema_is_still_read():
     # 2.1 only allowed JPEG figures: a 2.0 document (stored in a case before) is re-rendered, not refused.
     document = ResultsDocument.from_dict({**sample_document().to_dict(), "schema_version": "2.0"})
-    assert document.schema_version == "2.0" and SCHEMA_VERSION == "2.1"
+    assert document.schema_version == "2.0" and SCHEMA_VERSION == "2.2"

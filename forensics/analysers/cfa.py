@@ -163,7 +163,7 @@ def _figure(media: Media, blocks: LatticeBlocks, lacking: np.ndarray) -> Figure:
         "shifted by one pixel. Blocks too flat or too saturated to measure are drawn as matching. White lines "
         f"outline the regions lacking the pattern in green and in red/blue (under {MISSING_BELOW} of the picture's "
         "in both).",
-        media.pixels, relative, -1.0, 1.5, outline=lacking, orientation=media.orientation)
+        media.pixels, relative, -1.0, 1.5, outline=lacking, orientation=media.orientation, whole_picture=True)
 
 
 _METHOD = ("Green channel predicted from each pixel's four neighbours; local variance of the prediction error on the "

@@ -191,7 +191,8 @@ def _double_jpeg_finding(evidence, preview: np.ndarray, orientation: int | None)
             "Per block, the log-likelihood ratio of its coefficients under the double-compression model versus a "
             "single compression (median-filtered). Red/yellow: consistent with the image's double-compression history; "
             "blue: compressed only once, as a region pasted from another source would be. Flat areas carry no "
-            "evidence either way and show in the middle of the scale.", preview, smoothed, -10, 10, orientation=orientation))
+            "evidence either way and show in the middle of the scale.", preview, smoothed, -10, 10, orientation=orientation,
+            whole_picture=True))
     if strength is Strength.NONE:
         explanation = ("The DCT coefficients show no trace of an earlier JPEG compression with different tables: "
                        "the histograms are explained by a single compression.")
@@ -271,7 +272,7 @@ def _nonaligned_finding(evidence: NonAlignedEvidence, media: Media, preview: np.
             "coefficients sit on multiples of the estimated earlier steps, above what other grids show (mean over 5 x 5 "
             "blocks). Warm: the block went through the earlier compression; blue: it did not (a region pasted after the "
             "first save, or a flat area, which carries no evidence either way).", preview, smoothed, 0.0,
-            round(high, 2), orientation=media.orientation))
+            round(high, 2), orientation=media.orientation, whole_picture=True))
     if strength is Strength.NONE:
         explanation = ("No earlier JPEG grid offset from the file's own was found: the DCT coefficients on the 48 tested "
                        "offset grids show no lattice that their mirror grids lack.")
@@ -315,7 +316,7 @@ def _ghost_finding(curve: GhostCurve, blocks: np.ndarray, table: np.ndarray, qua
             f"Per block, how far the re-save difference at quality {earliest[0]} dips below its neighbours 3 qualities "
             "away (mean over 4 x 4 blocks). Warm: the block shows the ghost of an earlier save at about that quality; "
             "blue: it does not. Flat areas show no ghost whatever their history.", preview, dip, 0.0, 1.0,
-            orientation=orientation))
+            orientation=orientation, whole_picture=True))
     return Finding(
         key="compression.ghosts", proposition=Proposition.PROCESSING, title="JPEG ghosts", strength=Strength.NONE, score=0.0,
         explanation=(f"The re-save difference curve has a dip at quality {earliest[0]} ({100 * earliest[1]:.0f} % below "
@@ -442,7 +443,7 @@ def ela_finding(media: Media, blocks: np.ndarray, table: np.ndarray, preview: np
         f"{ELA_QUALITY} on its own grid (computed from the stored coefficients, so without the rounding of pixels to "
         "whole levels, about 0.4 levels RMS). Edges, texture and saturated colours "
         "change more in authentic images too; this map is not evidence.", preview, shown, 0.0, ELA_SCALE,
-        orientation=media.orientation)
+        orientation=media.orientation, whole_picture=True)
     return Finding(
         key="compression.error_level", proposition=Proposition.PROCESSING, title="Error level map (visual aid only)",
         strength=Strength.NONE, score=0.0,

@@ -1,0 +1,1 @@
+"""The web page (``forensics serve``): routes and access control, accounts and audit log, analyses in workers."""
