@@ -13,6 +13,7 @@ import functools
 import json
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -161,6 +162,6 @@ def _read(path: Path) -> dict | None:
 
 
 def _write(path: Path, progress: dict) -> None:
-    partial = path.with_name(path.name + ".part")
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.part")  # the server and a worker may both write
     partial.write_text(json.dumps(progress))
     os.replace(partial, path)
