@@ -444,16 +444,14 @@ def _users(args: argparse.Namespace) -> int:
 
     records = ServerRecords(Path(args.data))
     if args.users_command == "add":
-        if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            import getpass
-
-            password = getpass.getpass(f"Password for {args.name}: ")
-            if getpass.getpass("Again: ") != password:
-                raise UsageError("the two passwords differ")
-        user = records.add_user(args.name, Role(args.role), password)
+        user = records.add_user(args.name, Role(args.role), _new_password(args))
         _say(args, f"Added {user.name} ({user.role.value}) to {records.path}")
+    elif args.users_command == "password":
+        records.set_password(args.name, _new_password(args))
+        _say(args, f"New password for {args.name}; their earlier sessions have ended")
+    elif args.users_command == "remove":
+        records.remove_user(args.name)
+        _say(args, f"Removed {args.name} and the cases shared with them; their audit entries stay")
     elif args.users_command == "list":
         for user in records.users():
             print(f"{user.name:<24} {user.role.value}")
@@ -462,6 +460,17 @@ def _users(args: argparse.Namespace) -> int:
             print(f"#{entry.seq:<6} {entry.utc}  {entry.user:<20} {entry.address:<15} {entry.action:<20} "
                   f"{entry.target}  {entry.outcome}")
     return EXIT_OK
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    password = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != password:
+        raise UsageError("the two passwords differ")
+    return password
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -766,11 +775,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="examiner: opens cases, adds evidence, renders reports; reviewer: reads and annotates "
                                "the cases shared with them; reader: reads them")
     add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    password = users_commands.add_parser("password", parents=[common], help="set a new password (ends the user's "
+                                                                           "sessions)")
+    password.add_argument("name", metavar="NAME")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    remove = users_commands.add_parser("remove", parents=[common], help="remove an account (its audit entries stay)")
+    remove.add_argument("name", metavar="NAME")
     list_users = users_commands.add_parser("list", parents=[common], help="list the accounts")
     audit = users_commands.add_parser("audit", parents=[common], help="print the audit log (logins, views, downloads, "
                                                                      "annotations)")
     audit.add_argument("--limit", type=_positive_int, help="only the last N entries")
-    for command in (add_user, list_users, audit):
+    for command in (add_user, password, remove, list_users, audit):
         command.add_argument("--data", default="forensics-data", help="the server's data folder (default %(default)s)")
         command.set_defaults(handler=_users)
 

@@ -103,13 +103,28 @@ class ServerRecords:
         if not re.match(USER_NAME_PATTERN, name):
             raise UsageError(f"{name!r}: a user name is 1-64 letters, digits, '.', '_' or '-', starting with a letter "
                              "or digit")
-        if not MIN_PASSWORD_CHARACTERS <= len(password) <= MAX_PASSWORD_CHARACTERS:
-            raise UsageError(f"the password must have {MIN_PASSWORD_CHARACTERS} to {MAX_PASSWORD_CHARACTERS} characters")
+        _check_password(password)
         if self.user(name):
             raise UsageError(f"{name}: a user of that name exists already")
         self._run("INSERT INTO users (name, role, password_hash, created_utc) VALUES (?, ?, ?, ?)",
                   (name, role.value, self._hasher.hash(password), utc_now()))
         return User(name, role)
+
+    def set_password(self, name: str, password: str) -> None:
+        """A new password for ``name``; every session begun with the old one ends."""
+        _check_password(password)
+        if not self.user(name):
+            raise UsageError(f"{name}: no such user")
+        self._run("UPDATE users SET password_hash = ? WHERE name = ?", (self._hasher.hash(password), name))
+        self.signed_out(name)
+
+    def remove_user(self, name: str) -> None:
+        """Remove an account and every case shared with it; its sessions end at once. Its audit entries stay, and
+        so do the custody events it made (they name it)."""
+        if not self.user(name):
+            raise UsageError(f"{name}: no such user")
+        self._run("DELETE FROM access WHERE user = ?", (name,))
+        self._run("DELETE FROM users WHERE name = ?", (name,))
 
     def user(self, name: str) -> User | None:
         rows = self._run("SELECT name, role FROM users WHERE name = ?", (name,))
@@ -195,6 +210,11 @@ class ServerRecords:
         rows = self._run("SELECT seq, utc, user, address, action, target, outcome FROM audit ORDER BY seq DESC"
                          + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
         return [AuditEntry(*row) for row in reversed(rows)]
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD_CHARACTERS <= len(password) <= MAX_PASSWORD_CHARACTERS:
+        raise UsageError(f"the password must have {MIN_PASSWORD_CHARACTERS} to {MAX_PASSWORD_CHARACTERS} characters")
 
 
 class _DummyHash:

@@ -240,6 +240,29 @@ def test_users_are_added_with_a_password_hash_and_listed(tmp_path, monkeypatch, 
     records = ServerRecords(tmp_path / "data")
     assert records.check_password("carol", PASSWORD) == records.user("carol")
     assert records.check_password("carol", PASSWORD + "!") is None and records.check_password("nobody", PASSWORD) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("a new and longer one\n"))
+    assert main(["users", "password", "carol", "--password-stdin", "--data", data]) == 0
+    assert records.check_password("carol", PASSWORD) is None and records.check_password("carol", "a new and longer one")
+    assert main(["users", "remove", "carol", "--data", data]) == 0
+    assert records.users() == [] and main(["users", "remove", "carol", "--data", data]) == 2
+
+
+def test_a_removed_or_repassworded_user_is_signed_out_at_once(server_config):
+    records = ServerRecords(server_config.data)
+    records.add_user("alice", Role.EXAMINER, PASSWORD)
+    records.add_user("bob", Role.READER, PASSWORD)
+    with running_server(server_config) as server:
+        alice, _ = sign_in(server, "alice")
+        case_id = new_case(server, alice)
+        alice.post(f"{server.url}/cases/{case_id}/share", data={"csrf": server.csrf(alice), "user": "bob"})
+        bob, _ = sign_in(server, "bob")
+        assert bob.get(f"{server.url}/cases/{case_id}").status_code == 200
+        time.sleep(0.01)
+        records.set_password("alice", "another long password")
+        assert alice.get(server.url + "/cases", allow_redirects=False).status_code == 303
+        records.remove_user("bob")
+        assert bob.get(f"{server.url}/cases/{case_id}", allow_redirects=False).status_code == 303
+        assert records.shared_with(case_id) == [("alice", "examiner")]
 
 
 @pytest.mark.parametrize(("given", "stored"), [
