@@ -420,6 +420,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import socket
+
     import uvicorn
 
     from forensics.server.app import ServerConfig, create_app
@@ -433,6 +435,11 @@ def _serve(args: argparse.Namespace) -> int:
                           max_upload_mib=args.max_upload_mib, workers=args.workers, signing=signing,
                           secure_cookies=args.secure_cookies, tsa_url=args.tsa)
     app = create_app(config)
+    try:  # uvicorn would say so in a log line and exit with 3, which here means bad evidence
+        socket.create_server((args.host, args.port)).close()
+    except OSError as error:
+        raise UsageError(f"--port {args.port}: cannot listen on {args.host} ({error.strerror or error}); choose another "
+                         "port or address") from None
     mode = "accounts required" if not config.loopback or app.state.records.has_users() else "this machine's user only, no login"
     _say(args, f"Serving http://{args.host}:{args.port}/ ({mode}); data in {config.data}. Ctrl-C stops.")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False, proxy_headers=False)

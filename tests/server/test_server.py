@@ -223,6 +223,9 @@ def test_serving_another_address_needs_accounts(tmp_path, capsys):
         create_app(ServerConfig(data=tmp_path / "data", host="0.0.0.0"))
     assert main(["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "data")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # another program holds the port
+        assert main(["serve", "--port", str(taken.getsockname()[1]), "--data", str(tmp_path / "data")]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
 
 
 def test_users_are_added_with_a_password_hash_and_listed(tmp_path, monkeypatch, capsys):
