@@ -784,10 +784,10 @@ def _parser() -> argparse.ArgumentParser:
     add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     password = users_commands.add_parser("password", parents=[common], help="set a new password (ends the user's "
                                                                            "sessions)")
-    password.add_argument("name", metavar="NAME")
+    password.add_argument("name", metavar="NAME", help="the user whose password is set")
     password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     remove = users_commands.add_parser("remove", parents=[common], help="remove an account (its audit entries stay)")
-    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("name", metavar="NAME", help="the user to remove")
     list_users = users_commands.add_parser("list", parents=[common], help="list the accounts")
     audit = users_commands.add_parser("audit", parents=[common], help="print the audit log (logins, views, downloads, "
                                                                      "annotations)")
