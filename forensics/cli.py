@@ -436,7 +436,7 @@ def _serve(args: argparse.Namespace) -> int:
                           secure_cookies=args.secure_cookies, tsa_url=args.tsa)
     app = create_app(config)
     try:  # uvicorn would say so in a log line and exit with 3, which here means bad evidence
-        socket.create_server((args.host, args.port)).close()
+        socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host else socket.AF_INET).close()
     except OSError as error:
         raise UsageError(f"--port {args.port}: cannot listen on {args.host} ({error.strerror or error}); choose another "
                          "port or address") from None

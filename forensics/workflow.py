@@ -14,7 +14,7 @@ import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from forensics import __version__
 from forensics.analysers import AnalysisContext, discover, run_analysers
@@ -29,7 +29,7 @@ from forensics.case.annotations import (
     current_annotations,
 )
 from forensics.case.hashing import sha256_file
-from forensics.case.store import utc_now
+from forensics.case.store import VerificationReport, utc_now
 from forensics.errors import BadInputError, CaseError, UsageError
 from forensics.media import Limits, PixelsUndecodable, load_media
 from forensics.media.loader import QUICK_SCALE
@@ -332,7 +332,7 @@ def exhibit_preview(case: Case, record: EvidenceRecord, limits: Limits = Limits(
     return encode_jpeg(reduce(upright(media.pixels, media.orientation)), PHOTO_JPEG_QUALITY)
 
 
-def verify_and_record(case: Case, actor: str, more_problems: list[str] = ()) -> tuple:
+def verify_and_record(case: Case, actor: str, more_problems: Sequence[str] = ()) -> tuple[VerificationReport, list[str]]:
     """Re-hash the case's evidence and check its custody chain; log the outcome (with ``more_problems`` found by the
     caller) as a ``verification`` event; return the verification and every problem found."""
     report = case.verify()
