@@ -81,11 +81,12 @@ class ReportInput:
 
 
 def render_html(report: ReportInput) -> str:
-    return _environment().get_template("report.html").render(**_context(report))
+    return template_environment().get_template("report.html").render(**_context(report))
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The templates folder with the report's filters; the web page's templates (``web/``) use it too."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,  # evidence strings are untrusted: escape everything, everywhere

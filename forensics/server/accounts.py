@@ -8,6 +8,8 @@ a case's custody log it is only ever appended to.
 
 from __future__ import annotations
 
+import functools
+import secrets
 import sqlite3
 import threading
 import time
@@ -150,7 +152,7 @@ class ServerRecords:
         """The user, when ``password`` is theirs. An unknown name costs as long as a wrong password (a hash is
         still checked), so timing does not tell which names exist."""
         rows = self._run("SELECT name, role, password_hash FROM users WHERE name = ?", (name,))
-        stored = rows[0][2] if rows else _DUMMY_HASH.get(self._hasher)
+        stored = rows[0][2] if rows else _dummy_hash()
         try:
             self._hasher.verify(stored, password[:MAX_PASSWORD_CHARACTERS])
         except (VerificationError, InvalidHashError):
@@ -217,23 +219,10 @@ def _check_password(password: str) -> None:
         raise UsageError(f"the password must have {MIN_PASSWORD_CHARACTERS} to {MAX_PASSWORD_CHARACTERS} characters")
 
 
-class _DummyHash:
+@functools.cache
+def _dummy_hash() -> str:
     """A hash of a random password, made once, checked for unknown names so that they take as long as known ones."""
-
-    def __init__(self):
-        self._hash: str | None = None
-        self._lock = threading.Lock()
-
-    def get(self, hasher: PasswordHasher) -> str:
-        with self._lock:
-            if self._hash is None:
-                import secrets
-
-                self._hash = hasher.hash(secrets.token_hex(16))
-            return self._hash
-
-
-_DUMMY_HASH = _DummyHash()
+    return PasswordHasher().hash(secrets.token_hex(16))
 
 
 class LoginThrottle:

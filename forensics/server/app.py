@@ -28,7 +28,6 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -272,30 +271,12 @@ def _flash(request: Request, message: str, kind: str = "info") -> None:
 
 def _page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     identity = _identity(request)
-    html = environment().get_template(f"web/{template}").render(
+    from forensics.report.render import template_environment  # WeasyPrint comes with it: imported at first page
+
+    html = template_environment().get_template(f"web/{template}").render(
         request=request, who=identity, csrf=_csrf_token(request), messages=request.session.pop("flash", []),
         accounts=accounts_required(request.app.state.config, _records(request)), **context)
     return HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
-
-
-_environment: jinja2.Environment | None = None
-
-
-def environment() -> jinja2.Environment:
-    """The report's template folder (the web pages import its finding macros) with the report's filters."""
-    global _environment
-    if _environment is None:
-        from forensics.report.render import STRENGTH_WORDS, end_sentence, format_interval, format_value, templates_dir
-        from forensics.results import Strength
-
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        env.filters["strength_words"] = lambda s: STRENGTH_WORDS[Strength(s)]
-        env.filters["value"] = format_value
-        env.filters["interval"] = format_interval
-        env.filters["sentence"] = end_sentence
-        _environment = env
-    return _environment
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:
@@ -526,7 +507,7 @@ async def exhibit_page(request: Request) -> Response:
         ordered = sorted(findings, key=lambda pair: (-pair[1].strength.rank, -pair[1].score))
         return {"record": record, "evidence": evidence, "findings": ordered, "progress": progress,
                 "titles": {finding.key: finding.title for _, finding in findings},
-                "annotations": {key: note for (exhibit, key), note in annotations.items() if exhibit == exhibit_id},
+                "annotations": annotations,
                 "error_rates": shipped_error_rates(), "figure_sizes": _figure_sizes(evidence),
                 "metadata": [entry for result in evidence.analysers for entry in result.appendix]}
 

@@ -1,0 +1,1 @@
+"""The web page: a real server over HTTP, and in a browser."""
