@@ -10,6 +10,7 @@ from forensics.algorithms.double_jpeg import AC_MODES, HISTOGRAM_RANGE, analyse_
 from forensics.algorithms.jpeg_ghost import GhostCurve, ghost_curve, ghost_dip_map, stored_requantisation_error
 from forensics.algorithms.jpeg_grid import TILE_PX, WINDOW_PX, GridDetection, LocalGrids, central_window, detect_grid, local_grids
 from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_quality, ijg_table, nearest_ijg_quality, tables_digest
+from forensics.algorithms.jpeg_recompression import MAX_BLOCKS, RecompressionTrace, recompression_changes
 from forensics.algorithms.jpeg_structure import ZIGZAG, parse_jpeg
 from forensics.algorithms.nonaligned_jpeg import DC_AND_AC_MODES, PERIODS, SHIFTS, NonAlignedEvidence, block_agreement_map, detect_nonaligned
 from forensics.analysers.base import Analyser, AnalyserOutput, AnalysisContext, NotApplicable, register
@@ -27,6 +28,18 @@ DOUBLE_JPEG_LEVELS = [(1.0, Strength.STRONG, 0.85), (0.5, Strength.MODERATE, 0.6
 # difference of two maxima over similar sets of shifts, centred on 0; on 204 single-compressed photos it
 # never exceeded 2.8 (README, compression section, with the rates measured on the other corpus sets).
 NONALIGNED_LEVELS = [(10.0, Strength.STRONG, 0.85), (6.0, Strength.MODERATE, 0.6), (4.0, Strength.WEAK, 0.3)]
+# Levels of the same-table re-compression finding, on its deficit (1 - observed / predicted coefficient changes).
+# Set on the calibration originals of the corpus that the finding measures (14 files, deficits -0.24 to 0.06) and
+# their re-saves with the same tables by Pillow (0.32-0.55); the rates measured on other collections are in the
+# README's compression section.
+RECOMPRESSION_LEVELS = [(0.55, Strength.STRONG, 0.85), (0.4, Strength.MODERATE, 0.6), (0.3, Strength.WEAK, 0.3)]
+# Changes a first compression must predict over the blocks counted for the ratio to be read: below it the
+# table has too few steps of 1 (quality below about 95) or the picture too few usable blocks.
+RECOMPRESSION_MIN_EXPECTED = 500
+# Above this many steps of 1 in the luminance table (of 64) a first compression itself changes fewer coefficients
+# than predicted (simulated: 0.91 of it with 42 steps of 1, 0.58 with 64; a Leica original with 42 gave 0.76), so
+# the finding is not measured there.
+RECOMPRESSION_MAX_UNIT_STEPS = 32
 GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38 (README, compression section)
 ELA_QUALITY = 90
 ELA_SCALE = 8.0  # 8-bit levels at the top of the map's colour scale
@@ -49,6 +62,9 @@ REFERENCES = {
                   "IEEE TIFS 7(2), 2012; Bianchi & Piva, 'Image forgery localization via block-grained analysis of JPEG "
                   "artifacts', IEEE TIFS 7(3), 2012",
     "ghost": "Farid, 'Exposing digital forgeries from JPEG ghosts', IEEE TIFS 4(1), 2009",
+    "recompression": "Huang, Huang & Shi, 'Detecting double JPEG compression with the same quantization matrix', "
+                     "IEEE TIFS 5(4), 2010 (changed coefficients after one more compression); the prediction for a "
+                     "first compression from pixel rounding (variance 1/12) is this tool's",
     "ela": "Krawetz, 'A picture's worth: digital image analysis and forensics', Black Hat 2007",
 }
 
@@ -57,10 +73,11 @@ REFERENCES = {
 class CompressionAnalyser(Analyser):
     name = "compression"
     title = "Compression history"
-    version = "0.3.2"
+    version = "0.4.0"
     kinds = frozenset({"image"})
     memory_heavy = True  # the whole image's DCT coefficients, read at once
-    description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, JPEG ghosts, "
+    description = ("JPEG structure and encoder identification, aligned and non-aligned double compression, re-compression "
+                   "with the file's own tables, JPEG ghosts, "
                    "JPEG grid alignment, error-level map.")
 
     def parameters(self) -> dict:
@@ -69,7 +86,10 @@ class CompressionAnalyser(Analyser):
                 "nonaligned_levels": [[t, s.value] for t, s, _ in NONALIGNED_LEVELS],
                 "nonaligned_window_px": WINDOW_PX, "ela_quality": ELA_QUALITY, "ela_scale": ELA_SCALE,
                 "encoder_reference_originals": ENCODER_REFERENCE_ORIGINALS,
-                "encoder_optimised_originals": ENCODER_OPTIMISED_ORIGINALS}
+                "encoder_optimised_originals": ENCODER_OPTIMISED_ORIGINALS,
+                "recompression_levels": [[t, s.value] for t, s, _ in RECOMPRESSION_LEVELS],
+                "recompression_min_expected": RECOMPRESSION_MIN_EXPECTED,
+                "recompression_max_unit_steps": RECOMPRESSION_MAX_UNIT_STEPS, "recompression_max_blocks": MAX_BLOCKS}
 
     def analyse(self, media: Media, context: AnalysisContext) -> AnalyserOutput:
         if media.pixels is None:
@@ -94,6 +114,7 @@ class CompressionAnalyser(Analyser):
         findings = [_structure_finding(structure, coefficients)]
         findings.append(_double_jpeg_finding(analyse_double_jpeg(blocks, media.pixels, table, MAX_FIRST_STEP), preview,
                                              media.orientation))
+        findings.append(_recompression_finding(recompression_changes(blocks, table, MAX_BLOCKS)))
         findings.append(_nonaligned_finding(detect_nonaligned(window_luma), media, preview))
         quality = ijg_quality(structure.quantisation_tables) or nearest_ijg_quality(table)[0]
         findings.append(_ghost_finding(ghost_curve(blocks, table, quality), blocks, table, quality, preview,
@@ -214,6 +235,59 @@ def _double_jpeg_finding(evidence, preview: np.ndarray, orientation: int | None)
             "grid, which the non-aligned finding examines instead.",
             "Platforms re-compress every upload: double compression is the norm for shared images.",
             "Flat or saturated regions carry no evidence; very small images give few blocks.",
+        ],
+    )
+
+
+def _recompression_finding(trace: RecompressionTrace) -> Finding:
+    measurable = trace.expected >= RECOMPRESSION_MIN_EXPECTED and trace.unit_steps <= RECOMPRESSION_MAX_UNIT_STEPS
+    strength, score = _level(1.0 - trace.ratio, RECOMPRESSION_LEVELS) if measurable else (Strength.NONE, 0.0)
+    measurements = [
+        Measurement("luminance quantisation steps equal to 1", trace.unit_steps, note="of 64"),
+        Measurement("blocks counted", trace.blocks_counted,
+                    note=f"of {trace.blocks_examined} examined (evenly spread, at most {MAX_BLOCKS:,}): those with AC detail "
+                         "and no decoded pixel outside 0..255"),
+        Measurement("coefficients changed by one more decode and encode", trace.changed),
+        Measurement("changes a first compression predicts", round(trace.expected)),
+        Measurement("observed / predicted", round(trace.ratio, 3) if measurable else None,
+                    note="about 1 for a camera's first compression; about 0.5 after a re-save with the same tables"),
+    ]
+    if not measurable:
+        if trace.unit_steps > RECOMPRESSION_MAX_UNIT_STEPS:
+            explanation = (f"Not measured: {trace.unit_steps} of the 64 luminance quantisation steps are 1 (quality "
+                           "about 99-100), where decoding gives back most of a first compression's own pixels and the "
+                           "prediction the finding rests on does not hold.")
+        else:
+            why = ("the table has no quantisation step of 1 (qualities below about 95)" if trace.unit_steps == 0
+                   else "the table has few steps of 1 or too few blocks can be counted")
+            explanation = (f"Not measured: one more compression with this file's tables is predicted to change only "
+                           f"{trace.expected:.0f} coefficients (at least {RECOMPRESSION_MIN_EXPECTED} are needed): {why}.")
+    elif strength is Strength.NONE:
+        explanation = (f"Decoding the file and compressing it again with its own tables changes {trace.changed} of the "
+                       f"stored coefficients counted, {trace.ratio:.2f} times what a first compression predicts: as a "
+                       "camera's own save does. No trace of an earlier save with these tables.")
+    else:
+        explanation = (f"Decoding the file and compressing it again with its own tables changes only {trace.ratio:.2f} "
+                       "times the coefficients a first compression predicts: the file's coefficients already sit where "
+                       "a decode and re-encode with these tables leaves them, as after a re-save with the same tables "
+                       "(same quality, or tables copied from the camera's). A camera saves once; this supports "
+                       "processing after capture. It says nothing about what, if anything, was changed.")
+    return Finding(
+        key="compression.recompressed_same_tables", proposition=Proposition.PROCESSING,
+        title="Re-compression with the file's own tables", explanation=explanation, strength=strength, score=score,
+        method="Stored luminance coefficients decoded (IDCT, pixels rounded), compressed again with the file's table and "
+               "compared with the stored ones; the count of changes against the count pixel rounding predicts for a "
+               "first compression (each coefficient with step q changes with probability P(|N(0, 1/12)| > q/2))",
+        reference=REFERENCES["recompression"], measurements=measurements,
+        limitations=[
+            "Measurable only where the luminance table has some steps of 1 but not more than "
+            f"{RECOMPRESSION_MAX_UNIT_STEPS} (qualities of about 94-98, as most cameras and phones save); a re-save with "
+            "other tables, or after resizing or a crop that moves the 8x8 grid, leaves the count where a first "
+            "compression puts it (the aligned and non-aligned findings examine those).",
+            "Levels set on 14 camera originals of the development corpus and their re-saves; a camera that itself "
+            "decodes and re-encodes its picture with the same tables (to add an overlay, say) would show this trace "
+            "too, and none was seen among the originals of other collections (README, compression section).",
+            "Only the luminance channel is examined.",
         ],
     )
 

@@ -6,7 +6,8 @@ camera's JPEG traces) and saved once by Pillow at quality 75 or 90.
 Manipulated (compressed twice): the half-size image saved at Q1 then, decoded, at Q2 (aligned grids), for Q1 < Q2
 (60 -> 90, 75 -> 90) and Q1 > Q2 (90 -> 75); and saved at Q1, cropped, and saved at Q2 (non-aligned grids): 3 x 5
 pixels with 70 -> 90 and 70 -> 98 (where the earlier grid stays dominant), 6 x 1 pixels with 80 -> 90, and 3 pixels
-on one axis only with 70 -> 90 (offsets the non-aligned test does not examine). Lossless files: a 768-pixel window
+on one axis only with 70 -> 90 (offsets the non-aligned test does not examine); and the camera original itself
+decoded and saved again with its own tables (the same-table re-compression finding). Lossless files: a 768-pixel window
 of the camera original saved as PNG, on its 8x8 grid or offset by 3 x 5 pixels (was a JPEG before), against the same
 window of the half-size image saved as PNG (never a JPEG at that size).
 """
@@ -30,7 +31,8 @@ QUESTION = ("Was the image compressed more than once, or stored losslessly after
 PROPOSITION = "processing"
 DATA = {
     "calibration": "camera originals of metadata-extractor-images in the corpus and half-size copies saved once or "
-                   "twice by Pillow, aligned and cropped, and as PNG (the data the levels were chosen on)",
+                   "twice by Pillow, aligned and cropped, and as PNG, and the originals re-saved with their own tables "
+                   "(the data the levels were chosen on)",
     "validation": "the processing evaluation's validation cases: untouched originals of other collections and "
                   "OpenCV/Pillow/messenger-like re-saves and ExifTool edits of them",
 }
@@ -96,6 +98,15 @@ _FROM_ORIGINAL = {
     "PNG of the camera JPEG, on its grid": (1, lambda p: _png(_window(p))),
     "PNG of the camera JPEG, cropped by 3 x 5 px": (1, lambda p: _png(_window(p, 3, 5))),
 }
+RESAVED_WITH_OWN_TABLES = "camera JPEG re-saved with its own tables (Pillow, quality \"keep\")"
+
+
+def _kept(data: bytes) -> bytes:
+    """The camera JPEG decoded and saved again with its own quantisation tables and subsampling, EXIF kept."""
+    buffer = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        image.save(buffer, "JPEG", quality="keep", exif=image.info.get("exif", b""))
+    return buffer.getvalue()
 
 
 def _folder(kind: str) -> str:
@@ -131,4 +142,10 @@ def calibration_cases(corpus: Path, cache: Path, seed: int) -> list[EvalCase]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(make(original))
             cases.append(EvalCase(target, label, kind, f"{kind}: {source.name}", "calibration", held_out=CALIBRATION_HELD_OUT))
+        target = cache / _folder(RESAVED_WITH_OWN_TABLES) / f"{digest}.jpg"
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_kept(source.read_bytes()))
+        cases.append(EvalCase(target, 1, RESAVED_WITH_OWN_TABLES, f"{RESAVED_WITH_OWN_TABLES}: {source.name}", "calibration",
+                              held_out=CALIBRATION_HELD_OUT))
     return cases

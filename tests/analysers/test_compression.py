@@ -312,3 +312,22 @@ def test_the_grid_votes_chance_is_the_binomial_tail():
     for votes, voters in ((0, 10), (1, 10), (3, 40), (10, 40), (40, 40), (25, 300)):
         exact = sum(comb(voters, k) * Fraction(1, 64) ** k * Fraction(63, 64) ** (voters - k) for k in range(votes, voters + 1))
         assert float(_log10_binomial_tail(votes, voters)) == pytest.approx(log10(exact), rel=1e-9, abs=1e-12)
+
+
+def test_a_resave_with_the_files_own_tables_is_found_and_a_first_save_is_not(tmp_path):
+    first = jpeg(photo(), 96)
+    finding = findings(first, tmp_path)["compression.recompressed_same_tables"]
+    assert finding.strength.value == "none" and "No trace" in finding.explanation
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(first)).save(buffer, "JPEG", quality="keep")
+    finding = findings(buffer.getvalue(), tmp_path)["compression.recompressed_same_tables"]
+    assert finding.strength.rank >= 2 and finding.proposition.value == "processing"
+    ratio = {m.name: m.value for m in finding.measurements}["observed / predicted"]
+    assert ratio < 0.6
+
+
+@pytest.mark.parametrize("quality, why", [(80, "no quantisation step of 1"), (100, "of the 64 luminance quantisation steps are 1")])
+def test_same_table_recompression_is_not_measured_where_its_prediction_does_not_hold(tmp_path, quality, why):
+    finding = findings(jpeg(photo(), quality), tmp_path)["compression.recompressed_same_tables"]
+    assert finding.strength.value == "none" and finding.explanation.startswith("Not measured") and why in finding.explanation
+    assert {m.name: m.value for m in finding.measurements}["observed / predicted"] is None
