@@ -4,7 +4,8 @@ AUC is the Mann-Whitney U statistic divided by n_pos * n_neg (ties count one hal
 under the empirical ROC curve (Hanley & McNeil, Radiology 143, 1982). Confidence intervals are percentile
 bootstrap intervals (Efron & Tibshirani, "An Introduction to the Bootstrap", 1993), resampling positives
 and negatives separately so every replicate keeps both classes; the generator is seeded, so intervals are
-reproducible.
+reproducible. A single proportion (k of n) gets the exact Clopper-Pearson interval (Clopper & Pearson,
+Biometrika 26, 1934).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import betaincinv
 from scipy.stats import rankdata
 
 BOOTSTRAP_REPLICATES = 2000
@@ -85,3 +87,12 @@ def bootstrap(statistic, labels: np.ndarray, scores: np.ndarray, replicates: int
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(samples, [tail, 100 - tail])
     return Interval(float(value), float(low), float(high))
+
+
+def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) two-sided interval of a binomial proportion: the beta quantiles
+    B(alpha/2; k, n - k + 1) and B(1 - alpha/2; k + 1, n - k), with 0 and 1 at the ends."""
+    tail = (1 - confidence) / 2
+    low = betaincinv(successes, trials - successes + 1, tail) if successes > 0 else 0.0
+    high = betaincinv(successes + 1, trials - successes, 1 - tail) if successes < trials else 1.0
+    return float(low), float(high)

@@ -73,3 +73,21 @@ def test_a_mirrored_face_is_flipped_about_its_nose_bridge_inside_its_hull_only()
     assert mirrored[100, 80, 0] == pytest.approx(120, abs=2)  # deep inside: column 80 shows column 120
     assert mirrored[100, 120, 0] == pytest.approx(80, abs=2)
     np.testing.assert_array_equal(mirrored[:, :30], ramp[:, :30])  # far outside: untouched
+
+
+def test_an_earlier_compression_is_coarser_when_its_nearest_ijg_quality_is_below_the_resave():
+    from forensics.algorithms.jpeg_quality import ANNEX_K_LUMINANCE, ijg_table
+    from forensics.evaluation.coarser_first import earlier_is_coarser
+
+    assert earlier_is_coarser(ijg_table(ANNEX_K_LUMINANCE, 80), 95)[:2] == (True, 80)
+    assert earlier_is_coarser(ijg_table(ANNEX_K_LUMINANCE, 95), 95)[:2] == (False, 95)
+    camera_like = ijg_table(ANNEX_K_LUMINANCE, 90).astype(int) + np.eye(8, dtype=int)  # not an IJG table
+    coarser, nearest, rms = earlier_is_coarser(camera_like, 95)
+    assert coarser and nearest in (89, 90, 91) and rms > 0
+
+
+def test_the_coarser_first_count_without_the_corpus_says_so(tmp_path, capsys):
+    from forensics.evaluation.coarser_first import main as coarser_first
+
+    assert coarser_first(["--corpus", str(tmp_path), "--cache", str(tmp_path / "cache")]) == 0
+    assert "corpus not found" in capsys.readouterr().out

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
 
-from forensics.evaluation.metrics import bootstrap, f1_mcc, rates_at, roc_auc
+from forensics.evaluation.metrics import bootstrap, clopper_pearson, f1_mcc, rates_at, roc_auc
 
 
 def test_auc_by_hand():
@@ -59,3 +59,16 @@ def test_bootstrap_of_a_constant_rate_has_zero_width():
     labels = np.array([1, 1, 0, 0], dtype=bool)
     interval = bootstrap(lambda truth, called: rates_at(truth, called, 1)[1], labels, np.array([1, 1, 0, 0]), replicates=100)
     assert (interval.value, interval.low, interval.high) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("successes, trials", [(2, 107), (19, 21), (7, 7), (1, 3)])
+def test_clopper_pearson_equals_the_beta_quantiles_of_scipy(successes, trials):
+    from scipy.stats import beta
+
+    low, high = clopper_pearson(successes, trials)
+    assert low == pytest.approx(beta.ppf(0.025, successes, trials - successes + 1) if successes else 0.0, abs=1e-12)
+    assert high == pytest.approx(beta.ppf(0.975, successes + 1, trials - successes) if successes < trials else 1.0, abs=1e-12)
+
+
+def test_clopper_pearson_with_no_success_has_its_closed_form():
+    assert clopper_pearson(0, 107) == (0.0, pytest.approx(1 - 0.025 ** (1 / 107)))
