@@ -13,9 +13,9 @@ about P(|N(0, 1/12)| > q / 2): 8.3 % for q = 1, 0.05 % for q = 2, nothing measur
 rounding error needs the coarser steps: when nearly every step is 1, decoding gives back most of the encoder's
 own integer pixels and fewer coefficients change (in simulation, first compressions of never-compressed pixels
 with the IJG tables of qualities 94-98, 4 to 23 steps of 1, give 0.98-1.03 times the prediction; quality 99, 42
-steps of 1, gives 0.91, and quality 100 gives 0.58). On the 14 calibration camera originals whose tables have 1-25 steps
-of 1 the observed count is 0.94-1.24 times the prediction; a re-save of each with the same tables by Pillow
-gives 0.45-0.68. Only the luminance blocks whose decoded pixels stay within 0..255 (clipping is not
+steps of 1, gives 0.91, and quality 100 gives 0.58). On the 14 calibration camera originals whose tables have
+1-25 steps of 1 the observed count is 0.94-1.24 times the prediction; a re-save of each with the same tables by
+Pillow gives 0.45-0.68. Only the luminance blocks whose decoded pixels stay within 0..255 (clipping is not
 rounding) and that hold some AC detail (a flat block's rounding error is one constant, not independent per
 pixel) are counted.
 """
