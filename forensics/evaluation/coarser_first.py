@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{found} ({100 * found / coarser:.0f} % [{100 * low:.0f} %, {100 * high:.0f} %])")
         else:
             print(f"OpenCV re-save at {quality}: no original with a coarser compression")
-        print("\n".join(misses) if misses else "", end="\n" if misses else "")
+        if misses:
+            print("\n".join(misses))
         total_found, total = total_found + found, total + coarser
     if total:
         low, high = clopper_pearson(total_found, total)
