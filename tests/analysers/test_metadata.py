@@ -154,6 +154,17 @@ def test_a_thumbnail_of_another_shot_of_the_scene_is_told_by_its_detail(tmp_path
     assert reframed.strength.value == "weak" and "framed differently" in reframed.explanation
     assert values(reframed)["largest move of a corner by that map"] == pytest.approx(100 * np.hypot(20, 16) / 800, abs=0.5)
 
+    rng = np.random.default_rng(3)  # a scene lit from one side, with texture to align on
+    texture = ndimage.gaussian_filter(rng.normal(0, 1, (750, 1000)), 10)
+    scene = np.clip(np.linspace(40, 220, 1000)[None, :] + 1000 * texture, 0, 255).astype(np.uint8)
+    scene = np.repeat(scene[:, :, None], 3, axis=2)
+    centre = np.ascontiguousarray(scene[75:675, 100:900])  # cropped to the central 80 %, the thumbnail kept
+    cropped = by_key(analyse(jpeg_with(tmp_path, centre, build_exif(CAMERA, CAPTURE, thumbnail=thumbnail_of(scene)),
+                                       name="c.jpg")))["metadata.thumbnail"]
+    assert cropped.strength.value == "moderate" and "framed very differently" in cropped.explanation
+    # the picture is the thumbnail's centre enlarged 1.25 times: its corners land 20 and 15 pixels of 160 outside
+    assert values(cropped)["largest move of a corner by that map"] == pytest.approx(100 * np.hypot(20, 15) / 160, abs=1)
+
     layout = ndimage.gaussian_filter(shot.astype(np.float64), (30, 30, 0))  # the layout, with another picture's detail
     brick = np.asarray(Image.fromarray(skimage_data.brick()).resize((800, 600))).astype(np.float64)
     other = np.clip(layout + 0.6 * (brick - ndimage.gaussian_filter(brick, 30))[:, :, None], 0, 255).astype(np.uint8)
