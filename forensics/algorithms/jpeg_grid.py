@@ -37,6 +37,7 @@ class GridDetection:
     second_origin: tuple[int, int]
     second_votes: int
     vote_map: np.ndarray  # per pixel: grid index dy*8+dx voted for, or -1 for no vote
+    zeros: np.ndarray  # per top-left position: AC coefficients of that 8x8 block that round to zero
 
     @property
     def detected(self) -> bool:
@@ -87,7 +88,8 @@ def detect_grid(luma: np.ndarray) -> GridDetection:
 
     Images smaller than MIN_SIDE_PX on a side give no votes (and no detection)."""
     if min(luma.shape[:2]) < MIN_SIDE_PX:
-        return GridDetection((0, 0), 0, 0, 0.0, (0, 0), 0, np.full(luma.shape[:2], -1, np.int16))
+        return GridDetection((0, 0), 0, 0, 0.0, (0, 0), 0, np.full(luma.shape[:2], -1, np.int16),
+                             np.zeros((0, 0), np.uint8))
     zeros = zeros_per_block_position(luma)
     height, width = zeros.shape[0] - 7, zeros.shape[1] - 7
     # For pixel (y, x) the blocks containing it start at (y - a, x - b), a, b in 0..7; in a window whose
@@ -119,7 +121,7 @@ def detect_grid(luma: np.ndarray) -> GridDetection:
                  if independent_voters else 0.0)
     return GridDetection(
         origin=(first % 8, first // 8), votes=int(tally[first]), voters=voters, log10_nfa=float(log10_nfa),
-        second_origin=(second % 8, second // 8), second_votes=int(tally[second]), vote_map=vote_map,
+        second_origin=(second % 8, second // 8), second_votes=int(tally[second]), vote_map=vote_map, zeros=zeros,
     )
 
 

@@ -5,15 +5,19 @@
 Every MISD image (authentic or spliced, labels.csv) is analysed by the compression analyser alone; the
 image-level score is its strongest finding's score. For localisation, the spliced images' masks (one per
 pasted object, united, resized to the image with nearest-neighbour sampling because MISD stores them at the
-source size) are compared with the two maps the report draws, read the way their captions say:
+source size) are compared with the maps the report draws, read the way their captions say:
 
 - aligned double compression: blocks whose median-filtered log-likelihood ratio is below 0 ("compressed once",
   as a pasted region would be), predicted only when the aligned finding is at least weak;
 - non-aligned double compression: blocks of the earlier grid whose smoothed agreement is below half the
-  image's median agreement ("did not go through the earlier compression"), only when that finding is at least weak.
+  image's median agreement ("did not go through the earlier compression"), only when that finding is at least weak;
+- missing grid (``compression.missing_grid``, a content finding): the outlined region, blocks of the picture's grid
+  (MISD's pictures fit the central window whole), only when that finding is at least weak.
 
 An image where the finding is absent predicts an empty mask (F1 0 on a spliced image). Means over the spliced
-images are printed with how many images each map predicted anything on.
+images are printed with how many images each map predicted anything on. The content finding's own image-level AUC
+(its score alone) is printed as well: it answers the content question, the analyser's strongest finding mostly the
+processing one.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from PIL import Image
 
 from forensics.algorithms.dct import coefficient_blocks, luminance
 from forensics.algorithms.double_jpeg import analyse_double_jpeg
-from forensics.algorithms.jpeg_grid import central_window
+from forensics.algorithms.grid_regions import missing_grid
+from forensics.algorithms.jpeg_grid import central_window, detect_grid
 from forensics.algorithms.nonaligned_jpeg import block_agreement_map, detect_nonaligned
 from forensics.analysers import AnalysisContext, run_analysers
 from forensics.analysers.compression import CompressionAnalyser
@@ -63,7 +68,7 @@ def block_mask_to_pixels(blocks: np.ndarray, shape: tuple[int, int], offset: tup
 
 def predicted_masks(path: Path, pixels: np.ndarray, findings: dict) -> dict[str, np.ndarray]:
     shape = pixels.shape[:2]
-    masks = {"aligned": np.zeros(shape, bool), "non-aligned": np.zeros(shape, bool)}
+    masks = {name: np.zeros(shape, bool) for name in ("aligned", "non-aligned", "missing grid")}
     if findings["compression.double_jpeg.aligned"].strength.rank >= 1:
         stored = jpegio.read(str(path))
         evidence = analyse_double_jpeg(coefficient_blocks(stored.coef_arrays[0]), pixels, stored.quant_tables[0])
@@ -74,6 +79,13 @@ def predicted_masks(path: Path, pixels: np.ndarray, findings: dict) -> dict[str,
         evidence = detect_nonaligned(luminance(central_window(pixels)))
         agreement = cv2.blur(block_agreement_map(luma, evidence).astype(np.float32), (5, 5))
         masks["non-aligned"] = block_mask_to_pixels(agreement < 0.5 * np.median(agreement), shape, evidence.shift)
+    if findings["compression.missing_grid"].strength.rank >= 1:
+        window = central_window(pixels)
+        grid = detect_grid(luminance(window) + 128.0)
+        region = missing_grid(grid.zeros, grid.origin).region
+        offset = ((pixels.shape[1] - window.shape[1]) // 2 // 8 * 8 + grid.origin[0],
+                  (pixels.shape[0] - window.shape[0]) // 2 // 8 * 8 + grid.origin[1])
+        masks["missing grid"] = block_mask_to_pixels(region, shape, offset)
     return masks
 
 
@@ -86,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISD not found at {root}: nothing to evaluate")
         return 0
     started = time.perf_counter()
-    labels, scores, levels, localisation = [], [], [], {"aligned": [], "non-aligned": []}
+    labels, scores, levels = [], [], []
+    content_scores, content_levels = [], []
+    localisation = {"aligned": [], "non-aligned": [], "missing grid": []}
     for row in csv.DictReader((root / "labels.csv").open(encoding="utf-8")):
         path = root / row["path"]
         media = load_media(path)
@@ -95,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         labels.append(row["label"] == "TAMPERED")
         scores.append(strongest.score if strongest else 0.0)
         levels.append(strongest.strength.rank if strongest else 0)
+        content = next(f for f in result.findings if f.key == "compression.missing_grid")
+        content_scores.append(content.score)
+        content_levels.append(content.strength.rank)
         if labels[-1]:
             truth = truth_mask(root, row["masks"], media.pixels.shape[:2])
             for name, predicted in predicted_masks(path, media.pixels, {f.key: f for f in result.findings}).items():
@@ -105,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     for level in (Strength.WEAK, Strength.MODERATE, Strength.STRONG):
         tpr, fpr = rates_at(labels_array, np.array(levels, float), level.rank)
         print(f"  called spliced at {level.value + ' or stronger':<20} TPR {tpr:.3f}  FPR {fpr:.3f}")
+    content_array = np.array(content_scores, float)
+    print(f"  content finding alone (missing grid), image-level AUC: {bootstrap(roc_auc, labels_array, content_array)}")
+    for level in (Strength.WEAK, Strength.MODERATE, Strength.STRONG):
+        tpr, fpr = rates_at(labels_array, np.array(content_levels, float), level.rank)
+        print(f"    at {level.value + ' or stronger':<20} TPR {tpr:.3f}  FPR {fpr:.3f}")
     print(f"  {'localisation map':<14} {'images with a prediction':>25} {'mean F1':>8} {'mean MCC':>9}")
     for name, rows in localisation.items():
         f1 = np.array([r[0] for r in rows])

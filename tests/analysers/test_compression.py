@@ -331,3 +331,18 @@ def test_same_table_recompression_is_not_measured_where_its_prediction_does_not_
     finding = findings(jpeg(photo(), quality), tmp_path)["compression.recompressed_same_tables"]
     assert finding.strength.value == "none" and finding.explanation.startswith("Not measured") and why in finding.explanation
     assert {m.name: m.value for m in finding.measurements}["observed / predicted"] is None
+
+
+def test_a_region_pasted_into_a_jpeg_and_saved_at_100_is_a_content_finding(tmp_path):
+    background = decoded(jpeg(photo(384, seed=3), 85))
+    donor = np.asarray(Image.fromarray(decoded(jpeg(photo(384, seed=4), 80))).resize((461, 461)))
+    composite = background.copy()
+    composite[120:248, 96:256] = donor[50:178, 60:220]
+    pasted = findings(jpeg(composite, 100), tmp_path)["compression.missing_grid"]
+    assert pasted.proposition.value == "content" and pasted.strength.value == "strong", pasted.explanation
+    assert "outlined on the map" in pasted.explanation
+    assert pasted.figures[0].title == "Blocks without the picture's JPEG grid"
+    resaved = findings(jpeg(background, 100), tmp_path)["compression.missing_grid"]  # processing, not content
+    assert resaved.strength.value == "none" and "excludes nothing" in resaved.explanation
+    never = findings(jpeg(photo(384, seed=3), 100), tmp_path)["compression.missing_grid"]  # compressed once, at 100
+    assert never.strength.value == "none" and never.explanation.startswith("Not measured")
