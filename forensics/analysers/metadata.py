@@ -27,6 +27,9 @@ from forensics.results import AppendixEntry, Finding, Measurement, Proposition, 
 
 MODIFIED_AFTER_S = 60  # cameras may stamp DateTime a few seconds after DateTimeOriginal while saving
 GPS_TOLERANCE_S = 120
+# Civil time is at most 14 hours from UTC (UTC-12:00 to UTC+14:00): without OffsetTimeOriginal, a capture time
+# further than that from the GPS time (UTC) cannot be the same moment in any time zone.
+MAX_ZONE_OFFSET_S = 14 * 3600
 THUMBNAIL_DIFFERENT = 0.4  # correlation below this: the thumbnail shows another picture
 THUMBNAIL_PARTLY = 0.6
 # Detail correlation below this: not the same capture. On the calibration originals a camera's own thumbnail gave
@@ -85,13 +88,13 @@ REFERENCES = {
 class MetadataAnalyser(Analyser):
     name = "metadata"
     title = "Metadata"
-    version = "2.8.0"
+    version = "2.9.0"
     kinds = frozenset({"image"})
     description = "EXIF/XMP/IPTC/ICC/PNG text/C2PA of images, with consistency checks."
 
     def parameters(self) -> dict:
         return {
-            "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S,
+            "modified_after_s": MODIFIED_AFTER_S, "gps_tolerance_s": GPS_TOLERANCE_S, "max_zone_offset_s": MAX_ZONE_OFFSET_S,
             "thumbnail_different_below": THUMBNAIL_DIFFERENT, "thumbnail_partly_below": THUMBNAIL_PARTLY,
             "thumbnail_detail_same_from": THUMBNAIL_DETAIL_SAME, "thumbnail_min_detail": THUMBNAIL_MIN_DETAIL,
             "thumbnail_max_reframing": THUMBNAIL_MAX_REFRAMING,
@@ -260,12 +263,17 @@ def _date_findings(meta: ImageMetadata, received_utc: str | None) -> list[Findin
                 measurements.append(Measurement(f"XMP {key}", value))
                 if (parsed - original).total_seconds() > MODIFIED_AFTER_S + 86400:  # XMP dates may be in another zone
                     issues.append(f"XMP {key} is {describe_span(parsed - original)} after the photo was taken")
-    if exif.gps_datetime and exif.offset_original:
-        gps = parse_exif_date(exif.gps_datetime)
-        offset = parse_offset(exif.offset_original)
-        measurements += [Measurement("GPS date/time (UTC)", exif.gps_datetime), Measurement("OffsetTimeOriginal", exif.offset_original)]
-        if gps is not None and offset is not None and abs((original - offset - gps).total_seconds()) > GPS_TOLERANCE_S:
-            issues.append(f"GPS time differs from the capture time (converted to UTC) by {describe_span(original - offset - gps)}")
+    gps = parse_exif_date(exif.gps_datetime) if exif.gps_datetime else None
+    if gps is not None:
+        offset = parse_offset(exif.offset_original) if exif.offset_original else None
+        measurements.append(Measurement("GPS date/time (UTC)", exif.gps_datetime))
+        if offset is not None:
+            measurements.append(Measurement("OffsetTimeOriginal", exif.offset_original))
+            if abs((original - offset - gps).total_seconds()) > GPS_TOLERANCE_S:
+                issues.append(f"GPS time differs from the capture time (converted to UTC) by {describe_span(original - offset - gps)}")
+        elif abs((original - gps).total_seconds()) > MAX_ZONE_OFFSET_S + GPS_TOLERANCE_S:
+            issues.append(f"GPS time (UTC) and the capture time are {describe_span(original - gps)} apart, more than "
+                          f"any time zone is from UTC ({MAX_ZONE_OFFSET_S // 3600} hours)")
     received = parse_iso_date(received_utc) if received_utc else None
     if received is not None and original - timedelta(days=1) > received:
         issues.append(f"DateTimeOriginal is {describe_span(original - received)} after the file was received as evidence")
@@ -290,8 +298,9 @@ def _date_finding(measurements: list[Measurement], issues: list[str], strength: 
     elif issues and strength is not Strength.NONE:
         explanation = (
             "The dates recorded in the file disagree: " + "; ".join(issues) + ". Editors update the modification "
-            "date when they save; cameras with a wrongly set clock, scanners and some phones also produce such "
-            "differences, so this alone is weak support for processing after capture.")
+            "date when they save, and date tools shift the capture time but not the GPS time; cameras with a wrongly "
+            "set clock, GPS receivers that keep the time of an earlier fix, scanners and some phones also produce "
+            "such differences, so this alone is weak support for processing after capture.")
     else:
         explanation = "; ".join(issues) + "." if issues else "The dates recorded in the file agree with each other."
     return Finding(

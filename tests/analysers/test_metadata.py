@@ -231,6 +231,24 @@ def test_capture_and_storage_times_apart_in_a_digital_capture_are_moderate(tmp_p
     assert finding.strength.value == "weak"  # 30 s: within what cameras take to store a burst
 
 
+@pytest.mark.parametrize("offset, gps_date, gps_time, level", [
+    ("+02:00", "2024:05:01", (8, 0, 30), "none"),  # 10:00 at UTC+2 is 08:00 UTC: 30 s apart, within the tolerance
+    ("+02:00", "2024:05:01", (7, 0, 0), "weak"),  # an hour apart once converted to UTC
+    (None, "2024:04:30", (22, 0, 0), "none"),  # 12 h apart: UTC-12 to UTC+14 allows it
+    (None, "2024:05:02", (3, 0, 0), "weak"),  # 17 h apart: no time zone is that far from UTC
+])
+def test_the_capture_time_is_compared_with_the_gps_time(tmp_path, offset, gps_date, gps_time, level):
+    gps = {0x0007: (RATIONAL, [(value, 1) for value in gps_time]), 0x001D: (ASCII, gps_date)}
+    capture = {**CAPTURE, **({0x9011: (ASCII, offset)} if offset else {})}
+    path = jpeg_with(tmp_path, textured_rgb(60, 80), build_exif(CAMERA, capture, gps=gps))
+    finding = by_key(analyse(path))["metadata.dates"]
+    assert finding.strength.value == level, finding.explanation
+    hours, minutes, seconds = gps_time
+    assert values(finding)["GPS date/time (UTC)"] == f"{gps_date} {hours:02d}:{minutes:02d}:{seconds:02d}"
+    if level == "weak":
+        assert ("converted to UTC" if offset else "more than any time zone is from UTC") in finding.explanation
+
+
 def test_exif_size_mismatch_is_weak(tmp_path):
     exif = build_exif(CAMERA, {**CAPTURE, 0xA002: (SHORT, 4000), 0xA003: (SHORT, 3000)})
     finding = by_key(analyse(jpeg_with(tmp_path, textured_rgb(60, 80), exif)))["metadata.exif_size"]
