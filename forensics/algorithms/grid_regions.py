@@ -5,7 +5,7 @@ zeros and its application to automatic and localized forgery detection" (CVPR Wo
 the grid looks for regions that vote for *another* grid. Here the question is the complementary one: where does the
 picture's own grid go *missing*? A photo compressed once keeps, in every 8x8 block of its grid, more DCT
 coefficients that round to zero than the same pixels cut on any other grid. A composite assembled from that photo
-and saved again at a quality close to 100 (steps of 1-2, which round almost nothing to zero) keeps the earlier
+and saved again at quality 100 (steps of 1, which round almost nothing to zero) keeps the earlier
 grid wherever the photo's own pixels remain; an object pasted from a resized or shifted picture does not.
 
 Per block of the picture's grid, with N_own the non-zero AC coefficients of the block on the grid and N_other the
@@ -17,8 +17,8 @@ median over the 63 blocks shifted from it:
 
 Windows of 3 x 3 blocks in which at least 5 blocks can show the grid and 70 % of them lack it are joined into
 connected regions; the measure is the number of lacking blocks in the largest. The thresholds were set on
-calibration originals reduced and saved at qualities 75-90, alone and re-saved at 98 and 100, and on composites
-made from them (``forensics.evaluation.cases_content``).
+calibration originals, as they are and reduced and saved at qualities 75-90, alone and re-saved at 98 and 100, and
+on composites made from them (``python -m forensics.evaluation.calibrate_missing_grid``).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ RECOMPRESSION_MAX_UNIT_STEPS = 32
 # Lacking blocks in the largest region without the picture's grid. On the calibration data (25 camera originals as
 # they are and re-saved at 98 and 100; the same reduced to 512 pixels and saved at 75-90, alone and re-saved at 98
 # and 100: 300 files without a pasted region) the largest was 20; composites of them saved at 100 reached 24 or more
-# in 84 of 150, saved at 98 in none (README, compression section).
+# in 84 of 150, saved at 98 in none (`python -m forensics.evaluation.calibrate_missing_grid`).
 MISSING_GRID_LEVELS = [(96, Strength.STRONG, 0.85), (48, Strength.MODERATE, 0.6), (24, Strength.WEAK, 0.3)]
 GRID_SHARE = 0.5  # decoded JPEGs give > 0.9; never-compressed photos up to 0.38 (README, compression section)
 ELA_QUALITY = 90
@@ -513,8 +513,9 @@ def _missing_grid_finding(grid: GridDetection, media: Media) -> Finding:
         explanation = (
             f"The picture's 8x8 JPEG grid ({where}) is present wherever the picture has the texture to show it: the "
             f"largest region lacking it holds {evidence.region_blocks} blocks, below the {MISSING_GRID_LEVELS[-1][0]} "
-            "that untouched photos never reached in calibration. After a final save below quality about 98 a pasted "
-            "region takes on the last grid too, so this absence excludes nothing.")
+            "that untouched photos never reached in calibration. After a final save below quality 100 a pasted region "
+            "largely takes on the last grid too (no calibration composite saved at 98 was found), so this absence "
+            "excludes nothing.")
     else:
         explanation = (
             f"In one region of {evidence.region_blocks} blocks of 8 x 8 pixels the picture's JPEG grid ({where}) is "
@@ -555,8 +556,8 @@ def _missing_grid_figures(evidence: MissingGrid, media: Media) -> list[Figure]:
 
 _MISSING_GRID_LIMITATIONS = [
     f"Measured on a central window of up to {WINDOW_PX} x {WINDOW_PX} pixels; a region outside it is not examined.",
-    "Only a final save at high quality (quality 98-100, steps of 1-2) leaves the earlier grid to compare: after an "
-    "ordinary save the last grid covers a pasted region too (of 150 calibration composites, those saved at 100 reached "
+    "Only a final save at the highest quality (steps of 1) leaves enough of the earlier grid to compare: any other "
+    "save largely covers a pasted region with the last grid (of 150 calibration composites, those saved at 100 reached "
     "the weak level in 84 cases, those saved at 98 in none).",
     "A region pasted from a JPEG on the same grid (moved by a multiple of 8 pixels, not resized) keeps the grid and is "
     "not found; a region retouched smoothly (blurred, painted) lacks it without being pasted.",

@@ -32,12 +32,20 @@ def test_without_the_corpus_it_says_so_and_succeeds(tmp_path, capsys):
 
 
 def test_face_checks_and_training_without_the_corpus_say_so(tmp_path, capsys):
-    from forensics.evaluation import calibrate_cfa, calibrate_lighting, calibrate_video, face_checks, train_face
+    from forensics.evaluation import (
+        calibrate_cfa,
+        calibrate_lighting,
+        calibrate_missing_grid,
+        calibrate_video,
+        face_checks,
+        train_face,
+    )
 
     assert face_checks.main(["--corpus", str(tmp_path)]) == 0
     assert train_face.main(["--corpus", str(tmp_path)]) == 0
     assert calibrate_lighting.main(["--corpus", str(tmp_path)]) == 0
     assert calibrate_cfa.main(["--corpus", str(tmp_path)]) == 0
+    assert calibrate_missing_grid.main(["--corpus", str(tmp_path)]) == 0
     references = [p.stat().st_mtime_ns for p in (calibrate_video.ENCODING_REFERENCE, calibrate_video.FACES_REFERENCE)]
     assert calibrate_video.main(["--corpus", str(tmp_path)]) == 0
     assert [p.stat().st_mtime_ns for p in (calibrate_video.ENCODING_REFERENCE, calibrate_video.FACES_REFERENCE)] == references
