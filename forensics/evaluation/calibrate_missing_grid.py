@@ -15,7 +15,6 @@ above the largest region of every file without a pasted region.
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 
 import cv2
@@ -27,7 +26,7 @@ from forensics.algorithms.grid_regions import missing_grid
 from forensics.algorithms.jpeg_grid import central_window, detect_grid
 from forensics.analysers.compression import GRID_SHARE, MISSING_GRID_LEVELS
 from forensics.evaluation import DEFAULT_CORPUS
-from forensics.evaluation.cases_splice import reduced
+from forensics.evaluation.cases_splice import decoded, pillow_jpeg, reduced
 from forensics.evaluation.collections import CALIBRATION, collection_files
 from forensics.evaluation.originals import check_original
 
@@ -35,9 +34,7 @@ THRESHOLDS = (8, 12, 16, 24, 32, 48, 96)
 
 
 def _jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
-    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+    return decoded(pillow_jpeg(pixels, quality))
 
 
 def statistic(pixels: np.ndarray) -> int:

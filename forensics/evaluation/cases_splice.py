@@ -51,7 +51,7 @@ def opencv_jpeg(pixels: np.ndarray, quality: int) -> bytes:
 ENCODERS: dict[str, Callable[[np.ndarray, int], bytes]] = {"Pillow": pillow_jpeg, "OpenCV": opencv_jpeg}
 
 
-def _decoded(data: bytes) -> np.ndarray:
+def decoded(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
@@ -125,15 +125,15 @@ def splice_cases(originals: list[tuple[Path, str, np.ndarray]], cache: Path, see
                   f"{'polygon' if polygon else 'ellipse'}|{AREA}|{SCALES}")
 
         def background() -> np.ndarray:
-            return _decoded(encode(reduced(pixels), background_quality))
+            return decoded(encode(reduced(pixels), background_quality))
 
         def pasted(resized: bool) -> Callable[[], np.ndarray]:
             draws = np.random.default_rng([seed, name_key, int(resized)])
-            return lambda: composite(background(), _decoded(encode(reduced(donor_pixels), donor_quality)), draws,
+            return lambda: composite(background(), decoded(encode(reduced(donor_pixels), donor_quality)), draws,
                                      resized, polygon)
 
-        def final(pixels_: np.ndarray) -> bytes:
-            return encode(pixels_, FINAL_QUALITY)
+        def final(picture: np.ndarray) -> bytes:
+            return encode(picture, FINAL_QUALITY)
 
         made = [
             (KINDS[0], 1, cached_file(cache, f"{KINDS[0]}|{recipe}", pasted(False), ".jpg", final)),
